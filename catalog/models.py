@@ -1,0 +1,194 @@
+"""The catalogue's data model: image records, their provenance, and what a scraper returns.
+
+Records are frozen, slotted dataclasses: cheap to hold by the thousand and safe to share
+between threads of the resolver service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+__all__ = [
+    "ARCHES",
+    "PROCESSORS",
+    "Conflict",
+    "ImageRecord",
+    "ParseResult",
+    "Provenance",
+    "RegistryAccount",
+    "Snapshot",
+]
+
+#: Processor values, as the SageMaker SDK names them. Graviton is ``cpu`` (or ``gpu``) on ``arm64``.
+PROCESSORS = ("cpu", "gpu", "inf", "neuron", "neuronx", "trn")
+ARCHES = ("x86_64", "arm64")
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Which document said so, and when it was read.
+
+    ``facts`` names the record fields this source supplied (e.g. ``("tags", "ga", "eop")``);
+    ``derived`` marks facts smcat computed by convention rather than read verbatim
+    (the docs pages write ``<tag>`` and the tag is derived from version/processor/python).
+    """
+
+    source: str
+    url: str
+    fetched_at: str
+    facts: tuple[str, ...] = ()
+    derived: bool = False
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        d = {"source": self.source, "url": self.url, "fetched_at": self.fetched_at}
+        if self.facts:
+            d["facts"] = list(self.facts)
+        if self.derived:
+            d["derived"] = True
+        if self.note:
+            d["note"] = self.note
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> Provenance:
+        return cls(
+            source=d["source"],
+            url=d["url"],
+            fetched_at=d.get("fetched_at", ""),
+            facts=tuple(d.get("facts", ())),
+            derived=bool(d.get("derived", False)),
+            note=d.get("note", ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRecord:
+    """One prebuilt container image (one repository + one framework version + one variant).
+
+    ``version`` is the framework version as the image carries it (``2.19.0``, ``1.0-1`` for the
+    first-party scikit-learn/XGBoost images, ``1`` for built-in algorithms). ``tags`` lists every
+    known tag, the most specific (pinned) first, moving tags after. ``accounts`` maps region code
+    -> registry account id for the regions where the image is published; empty means "the
+    regions of this repository's registry family" and is filled in by the merge step.
+    """
+
+    framework: str
+    version: str
+    image_scope: str
+    processor: str
+    repository: str
+    tags: tuple[str, ...] = ()
+    py_version: str | None = None
+    cuda: str | None = None
+    os: str | None = None
+    platform: str | None = None  # "sagemaker", "ec2", or None when the source does not say
+    arch: str = "x86_64"
+    accounts: Mapping[str, str] = field(default_factory=dict)
+    registry_family: str | None = None  # "dlc", "dlc-neuron", "algorithms", ... when accounts are implied
+    ga: str | None = None  # ISO date
+    eop: str | None = None  # ISO date (end of patch)
+    base_framework: str | None = None  # e.g. "pytorch" for Hugging Face images
+    base_framework_version: str | None = None
+    extra: tuple[tuple[str, str], ...] = ()  # source-specific facts, e.g. (("transformers", "4.37.0"),)
+    derived_tags: bool = False  # tags computed by convention, not read verbatim
+    provenance: tuple[Provenance, ...] = ()
+
+    @property
+    def key(self) -> tuple:
+        """Identity of the image across sources and snapshots."""
+        return (
+            self.repository,
+            self.version,
+            self.image_scope,
+            self.processor,
+            self.arch,
+            self.py_version or "",
+            self.platform or "",
+        )
+
+    @property
+    def key_str(self) -> str:
+        """``key`` as one readable string (used in diffs and JSON)."""
+        return "|".join(self.key)
+
+    @property
+    def tag(self) -> str | None:
+        """The pinned tag (the first known), or None."""
+        return self.tags[0] if self.tags else None
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryAccount:
+    """A region -> registry account fact from a region table (``family`` says which registry)."""
+
+    family: str  # "dlc", "dlc-neuron", "dlc-eia", "algorithms"
+    region: str
+    account: str
+    region_name: str | None = None
+    provenance: Provenance | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Two sources disagree about one fact; both claims are kept with their provenance."""
+
+    subject: str  # e.g. "sagemaker-scikit-learn@us-east-1 account"
+    field: str
+    claims: tuple[tuple[str, str], ...]  # (value, source url)
+
+    def to_dict(self) -> dict:
+        return {
+            "subject": self.subject,
+            "field": self.field,
+            "claims": [{"value": v, "url": u} for v, u in self.claims],
+        }
+
+
+@dataclass(slots=True)
+class ParseResult:
+    """What one ``parse(text, url)`` call returns.
+
+    ``links`` are further documents the scraper wants fetched (the docs index lists region
+    pages; the GitHub tree lists YAML files). ``lifecycle`` maps (framework, version) to
+    (ga, eop) for sources that give dates without images (the legacy support file).
+    ``moved`` is set when the document says its content now lives elsewhere.
+    """
+
+    images: list[ImageRecord] = field(default_factory=list)
+    registries: list[RegistryAccount] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    lifecycle: dict[tuple[str, str], tuple[str | None, str | None]] = field(default_factory=dict)
+    moved: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.images or self.registries or self.links or self.lifecycle)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One immutable catalogue version.
+
+    ``id`` is ``YYYYMMDDTHHMMSSZ-<hash8>`` (UTC time of the refresh + short content hash).
+    ``sources`` maps scraper name -> what it read (urls, fetched_at, records, status).
+    ``registries`` maps registry family -> region -> account (from the region tables).
+    """
+
+    id: str
+    created_at: str
+    images: tuple[ImageRecord, ...]
+    sources: Mapping[str, Mapping] = field(default_factory=dict)
+    registries: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    conflicts: tuple[Conflict, ...] = ()
+    content_hash: str = ""
+
+    @property
+    def regions(self) -> frozenset[str]:
+        """Every region in which at least one image is published."""
+        out: set[str] = set()
+        for img in self.images:
+            out.update(img.accounts)
+        return frozenset(out)

@@ -1,0 +1,24 @@
+"""Shared test helpers: where the recorded upstream sources live, and a skip when they are absent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+SHARED = (ROOT / ".." / "shared").resolve()
+SOURCES = SHARED / "sources"
+MIRROR = SOURCES / "mirror"
+
+requires_shared = pytest.mark.skipif(
+    not MIRROR.is_dir(),
+    reason=f"recorded upstream sources not found at {MIRROR} (../shared is absent on this checkout)",
+)
+
+
+def mirror_file(url: str) -> Path:
+    """The mirror path holding the body of ``url`` (``https://HOST/PATH`` -> ``MIRROR/HOST/PATH``)."""
+    bare = url.split("://", 1)[1].split("?", 1)[0]
+    return MIRROR / bare
