@@ -63,7 +63,9 @@ FRAMEWORK_ALIASES: dict[str, str] = {
 def canonical_framework(name: str) -> str:
     """Normalise a framework name: case, separators, and aliases (``Keras`` -> ``tensorflow``)."""
     if not isinstance(name, str) or not name.strip():
-        raise InvalidQuery("framework is required, e.g. 'tensorflow', 'pytorch', 'sklearn'", field="framework")
+        raise InvalidQuery(
+            "framework is required, e.g. 'tensorflow', 'pytorch', 'sklearn'", field="framework"
+        )
     n = re.sub(r"[\s_]+", "-", name.strip().lower())
     return FRAMEWORK_ALIASES.get(n, n)
 

@@ -1,0 +1,360 @@
+"""The versioned catalogue store: immutable snapshots, a pointer to the current one, diffs and gates.
+
+Layout of a store directory (the same layout ships inside the package, read-only)::
+
+    CURRENT                   # the current snapshot id, one line
+    snapshots/<id>.json       # immutable snapshots, id = <UTC time>-<content hash 8>
+    locks/                    # diskcache directory holding the refresh lock
+
+Every write is a temp file in the same directory, fsynced, then ``os.replace``d into place,
+so a crash leaves either the old file or the new one, never a torn one. The pointer moves
+only after the snapshot it names is fully on disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+from catalog import snapshot_io
+from catalog.errors import CatalogError, RefreshRefused, SnapshotNotFound
+from catalog.models import Conflict, ImageRecord, Snapshot
+
+__all__ = [
+    "DEFAULT_MAX_LOSS",
+    "Diff",
+    "Store",
+    "VersionInfo",
+    "diff_snapshots",
+    "make_snapshot",
+    "open_store",
+    "shipped_dir",
+]
+
+DEFAULT_MAX_LOSS = 0.10
+_ID_RE = re.compile(r"^(?P<stamp>\d{8}T\d{6}Z)-(?P<hash>[0-9a-f]{8})$")
+
+
+def shipped_dir() -> Path:
+    """The read-only snapshot directory inside the installed package."""
+    return Path(str(resources.files("catalog").joinpath("data")))
+
+
+def default_user_dir() -> Path:
+    """``$SMCAT_CATALOG`` or ``$XDG_DATA_HOME/smcat/catalog`` (``~/.local/share/smcat/catalog``)."""
+    env = os.environ.get("SMCAT_CATALOG")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "smcat" / "catalog"
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """One listed version: its id, when it was made, where it lives, and whether it is current."""
+
+    id: str
+    created_at: str
+    location: str
+    current: bool = False
+    shipped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Diff:
+    """What changed between two snapshots (keys are ``ImageRecord.key_str``)."""
+
+    old: str
+    new: str
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (key, fields that differ)
+    regions_added: tuple[str, ...] = ()
+    regions_removed: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed or self.regions_added or self.regions_removed)
+
+    def to_dict(self) -> dict:
+        return {
+            "from": self.old,
+            "to": self.new,
+            "added": list(self.added),
+            "removed": list(self.removed),
+            "changed": [{"image": k, "fields": list(f)} for k, f in self.changed],
+            "regions_added": list(self.regions_added),
+            "regions_removed": list(self.regions_removed),
+        }
+
+
+_DIFF_FIELDS = ("tags", "accounts", "ga", "eop", "cuda", "os", "framework", "registry_family", "derived_tags")
+
+
+def diff_snapshots(old: Snapshot | None, new: Snapshot) -> Diff:
+    """Images added / removed / changed and regions added / removed from ``old`` to ``new``."""
+    old_by = {r.key_str: r for r in old.images} if old else {}
+    new_by = {r.key_str: r for r in new.images}
+    changed = []
+    for k in sorted(old_by.keys() & new_by.keys()):
+        a, b = old_by[k], new_by[k]
+        fields = tuple(f for f in _DIFF_FIELDS if _norm(getattr(a, f)) != _norm(getattr(b, f)))
+        if fields:
+            changed.append((k, fields))
+    old_regions = old.regions if old else frozenset()
+    return Diff(
+        old=old.id if old else "",
+        new=new.id,
+        added=tuple(sorted(new_by.keys() - old_by.keys())),
+        removed=tuple(sorted(old_by.keys() - new_by.keys())),
+        changed=tuple(changed),
+        regions_added=tuple(sorted(new.regions - old_regions)),
+        regions_removed=tuple(sorted(old_regions - new.regions)),
+    )
+
+
+def _norm(v):
+    return dict(v) if hasattr(v, "items") else v
+
+
+def make_snapshot(
+    images: list[ImageRecord],
+    *,
+    sources: dict | None = None,
+    registries: dict | None = None,
+    conflicts: list[Conflict] | tuple[Conflict, ...] = (),
+    now: datetime | None = None,
+) -> Snapshot:
+    """Build a snapshot with its id (UTC time + first 8 hex of the content hash)."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    images = sorted(images, key=lambda r: r.key)
+    registries = registries or {}
+    h = snapshot_io.content_hash(images, registries, conflicts)
+    return Snapshot(
+        id=f"{now:%Y%m%dT%H%M%SZ}-{h[:8]}",
+        created_at=now.isoformat().replace("+00:00", "Z"),
+        images=tuple(images),
+        sources=sources or {},
+        registries=registries,
+        conflicts=tuple(conflicts),
+        content_hash=h,
+    )
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@dataclass
+class Store:
+    """A writable catalogue directory overlaid on read-only base directories (the shipped one).
+
+    Versions are the union of all layers; the current version is the writable layer's pointer
+    when it has one, else the first base layer's. Writes only touch the writable layer.
+    """
+
+    root: Path
+    bases: tuple[Path, ...] = ()
+    _cache: dict[str, Snapshot] = field(default_factory=dict, repr=False)
+    _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root)
+
+    # ---- reading -------------------------------------------------------------------------
+    def _layers(self) -> tuple[Path, ...]:
+        return (self.root, *self.bases)
+
+    def current_id(self) -> str | None:
+        """The id the pointer names (None for an empty store)."""
+        for layer in self._layers():
+            p = layer / "CURRENT"
+            if p.is_file():
+                cid = p.read_text("utf-8").strip()
+                if cid:
+                    return cid
+        return None
+
+    def _path_of(self, vid: str) -> Path | None:
+        for layer in self._layers():
+            p = layer / "snapshots" / f"{vid}.json"
+            if p.is_file():
+                return p
+        return None
+
+    def versions(self) -> list[VersionInfo]:
+        """Every version in every layer, oldest first."""
+        cur = self.current_id()
+        seen: dict[str, VersionInfo] = {}
+        for i, layer in enumerate(self._layers()):
+            d = layer / "snapshots"
+            if not d.is_dir():
+                continue
+            for p in d.glob("*.json"):
+                m = _ID_RE.match(p.stem)
+                if not m or p.stem in seen:
+                    continue
+                created = datetime.strptime(m["stamp"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+                seen[p.stem] = VersionInfo(
+                    id=p.stem,
+                    created_at=created.isoformat().replace("+00:00", "Z"),
+                    location=str(p),
+                    current=p.stem == cur,
+                    shipped=i > 0,
+                )
+        return sorted(seen.values(), key=lambda v: v.id)
+
+    def resolve_version(self, spec: str | None) -> str:
+        """Turn ``None``/``current``, an id, a unique id prefix or hash, or a date (as of) into an id."""
+        if spec in (None, "", "current", "latest"):
+            cid = self.current_id()
+            if not cid:
+                raise SnapshotNotFound(
+                    f"The catalogue at {self.root} has no versions yet. Run 'smcat refresh' to build one."
+                )
+            return cid
+        ids = [v.id for v in self.versions()]
+        if spec in ids:
+            return spec
+        as_of = _parse_date(spec)
+        if as_of is not None:
+            stamp = f"{as_of:%Y%m%dT%H%M%SZ}"
+            older = [i for i in ids if i.split("-")[0] <= stamp]
+            if older:
+                return older[-1]
+            raise SnapshotNotFound(
+                f"No catalogue version as of {spec}: the oldest is {ids[0] if ids else 'none'}.",
+            )
+        hits = [i for i in ids if i.startswith(spec) or i.endswith("-" + spec)]
+        if len(hits) == 1:
+            return hits[0]
+        what = "is ambiguous" if hits else "does not exist"
+        raise SnapshotNotFound(
+            f"Catalogue version {spec!r} {what}. Versions: {', '.join(ids[-10:]) or 'none'}"
+            " (see 'smcat catalog versions')."
+        )
+
+    def load(self, version: str | None = None) -> Snapshot:
+        """Load a version (default: current). Loaded snapshots are cached; they are immutable."""
+        vid = self.resolve_version(version)
+        snap = self._cache.get(vid)
+        if snap is not None:
+            return snap
+        path = self._path_of(vid)
+        if path is None:
+            raise SnapshotNotFound(f"Catalogue version {vid!r} is named by CURRENT but its file is missing.")
+        snap = snapshot_io.loads(path.read_text("utf-8"), origin=str(path))
+        with self._cache_lock:
+            self._cache[vid] = snap
+        return snap
+
+    def diff(self, old: str | None, new: str | None = None) -> Diff:
+        """Diff two versions (ids, prefixes or dates)."""
+        return diff_snapshots(self.load(old), self.load(new))
+
+    # ---- writing -------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self, *, expire: float = 3600.0) -> Iterator[None]:
+        """Hold the store's refresh lock (across processes, via diskcache), or refuse at once."""
+        import diskcache
+
+        with diskcache.Cache(str(self.root / "locks")) as cache:
+            token = uuid.uuid4().hex
+            if not cache.add("refresh", token, expire=expire):
+                raise RefreshRefused(
+                    f"Another refresh of {self.root} is running; this one was not started. "
+                    "Wait for it to finish (or, if it died, wait for its lock to expire)."
+                )
+            try:
+                yield
+            finally:
+                if cache.get("refresh") == token:
+                    cache.delete("refresh")
+
+    def check_gates(self, snap: Snapshot, *, max_loss: float = DEFAULT_MAX_LOSS) -> Diff:
+        """Diff ``snap`` against the current version; refuse when it loses more than ``max_loss``."""
+        cur_id = self.current_id()
+        current = self.load(cur_id) if cur_id else None
+        d = diff_snapshots(current, snap)
+        if not snap.images:
+            raise RefreshRefused("The new catalogue has no images; refusing to publish it.")
+        if current and current.images:
+            lost = len(d.removed) / len(current.images)
+            if lost > max_loss:
+                raise RefreshRefused(
+                    f"The new catalogue would lose {len(d.removed)} of {len(current.images)} images "
+                    f"({lost:.0%} > the {max_loss:.0%} limit) compared with {current.id}; "
+                    "refusing to publish. Check the sources' status above; "
+                    "rerun with --force if the loss is real."
+                )
+        return d
+
+    def publish(self, snap: Snapshot) -> None:
+        """Write ``snap`` (if new) then move the pointer to it, both atomically."""
+        path = self.root / "snapshots" / f"{snap.id}.json"
+        if not path.exists():
+            _atomic_write(path, snapshot_io.dumps(snap))
+        _atomic_write(self.root / "CURRENT", snap.id + "\n")
+        with self._cache_lock:
+            self._cache[snap.id] = snap
+
+    def set_current(self, version: str) -> str:
+        """Pin the pointer to an existing version (roll back or forward); returns its id."""
+        vid = self.resolve_version(version)
+        self.load(vid)
+        path = self.root / "snapshots" / f"{vid}.json"
+        if not path.exists():
+            src = self._path_of(vid)
+            assert src is not None
+            _atomic_write(path, src.read_text("utf-8"))
+        _atomic_write(self.root / "CURRENT", vid + "\n")
+        return vid
+
+
+def _parse_date(spec: str) -> datetime | None:
+    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            d = datetime.strptime(spec, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        if fmt == "%Y-%m-%d":
+            d = d.replace(hour=23, minute=59, second=59)
+        return d
+    return None
+
+
+_default: dict[str, Store] = {}
+
+
+def open_store(location: str | os.PathLike | None = None, *, with_shipped: bool = True) -> Store:
+    """The catalogue store at ``location`` (default: ``$SMCAT_CATALOG`` or the user data dir),
+    overlaid on the snapshot shipped in the package. Stores are cached per location."""
+    root = Path(location).expanduser() if location else default_user_dir()
+    key = f"{root}|{with_shipped}"
+    st = _default.get(key)
+    if st is None:
+        if root.exists() and not root.is_dir():
+            raise CatalogError(f"Catalogue location {root} exists and is not a directory.")
+        st = Store(root, bases=(shipped_dir(),) if with_shipped else ())
+        _default[key] = st
+    return st

@@ -1,0 +1,26 @@
+"""smcat's user-facing layer: ``resolve()`` re-exported, the HTTP service, the importer and the CLI.
+
+Importing this package is cheap: FastAPI loads only with the service, boto3 only with the importer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__all__ = ["import_model", "resolve"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from catalog.resolve import resolve
+    from resolver.importer import import_model
+
+
+def __getattr__(name: str) -> Any:
+    if name == "resolve":
+        from catalog.resolve import resolve
+
+        return resolve
+    if name == "import_model":
+        from resolver.importer import import_model
+
+        return import_model
+    raise AttributeError(f"module 'resolver' has no attribute {name!r}")

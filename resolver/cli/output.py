@@ -1,0 +1,30 @@
+"""Output helpers shared by the CLI commands: JSON for scripts, rich tables for people."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["console", "emit_json", "err_console", "table"]
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def emit_json(data: Any) -> None:
+    """Print ``data`` as indented JSON on stdout."""
+    click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Table:
+    """A rich table with the given columns and rows (values stringified, None as '-')."""
+    t = Table(title=title, title_justify="left", header_style="bold")
+    for c in columns:
+        t.add_column(c)
+    for r in rows:
+        t.add_row(*("-" if v is None else str(v) for v in r))
+    return t

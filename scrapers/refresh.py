@@ -1,0 +1,209 @@
+"""The refresh pipeline: fetch every source, parse, merge, gate, publish a new catalogue version.
+
+A refresh is refused (the current version stays, byte for byte) when a source fails to fetch
+or parse, when a source yields nothing, or when the new catalogue would lose more than
+``max_loss`` of the current images; ``force=True`` publishes anyway. An unchanged upstream
+(same content hash) publishes nothing and succeeds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from catalog.errors import RefreshRefused, SmcatError, SourceMoved
+from catalog.models import ParseResult, Snapshot
+from catalog.store import DEFAULT_MAX_LOSS, Diff, Store, make_snapshot
+from scrapers.merge import MergeInput, merge
+from scrapers.registry import SCRAPERS, Scraper, scraper_for_url
+
+__all__ = ["RefreshReport", "SourceReport", "collect", "run_refresh"]
+
+#: Bound on followed links per source (the docs index lists ~35 regions; the DLC tree ~300 YAMLs).
+MAX_DOCUMENTS_PER_SOURCE = 2000
+
+
+@dataclass
+class SourceReport:
+    """How one source did in a refresh."""
+
+    name: str
+    status: str = "ok"  # ok | moved | failed
+    documents: int = 0
+    images: int = 0
+    registries: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    moved: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    fetched_at: str = ""
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, [], "")}
+
+
+@dataclass
+class RefreshReport:
+    """Outcome of a refresh: ``published``, ``unchanged`` or ``refused``, with the why."""
+
+    outcome: str
+    sources: list[SourceReport]
+    snapshot_id: str | None = None
+    previous_id: str | None = None
+    diff: Diff | None = None
+    reason: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in ("published", "unchanged")
+
+    def to_dict(self) -> dict:
+        return {
+            "outcome": self.outcome,
+            "snapshot": self.snapshot_id,
+            "previous": self.previous_id,
+            "reason": self.reason,
+            "seconds": round(self.seconds, 3),
+            "sources": [s.to_dict() for s in self.sources],
+            "diff": self.diff.to_dict() if self.diff else None,
+        }
+
+
+Progress = Callable[[str, SourceReport], None]
+
+
+def _collect_source(fetcher, scraper: Scraper, inp: MergeInput, workers: int) -> SourceReport:
+    rep = SourceReport(scraper.name)
+    t0 = time.perf_counter()
+    queue: list[str] = list(scraper.start_urls)
+    seen: set[str] = set(queue)
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            while queue:
+                batch, queue = queue, []
+                docs = list(pool.map(fetcher.fetch, batch))
+                for doc in docs:
+                    owner = scraper_for_url(doc.url) or scraper
+                    rep.documents += 1
+                    rep.fetched_at = max(rep.fetched_at, doc.fetched_at)
+                    try:
+                        res: ParseResult = owner.parse(doc.text, doc.url, fetched_at=doc.fetched_at)
+                    except SourceMoved as e:
+                        rep.moved.append(f"{doc.url}: {e}")
+                        continue
+                    if res.moved:
+                        rep.moved.append(f"{doc.url} -> {res.moved}")
+                        continue
+                    rep.warnings.extend(f"{doc.url}: {w}" for w in res.warnings)
+                    inp.add(owner.name, doc.url, res)
+                    rep.images += len(res.images)
+                    rep.registries += len(res.registries)
+                    for link in res.links:
+                        if link not in seen and len(seen) < MAX_DOCUMENTS_PER_SOURCE:
+                            seen.add(link)
+                            queue.append(link)
+        yielded = rep.images or rep.registries or any(r.lifecycle for _, r in inp.parsed(scraper.name))
+        if not yielded and not scraper.may_be_empty:
+            rep.status = "failed"
+            rep.error = (
+                f"{scraper.name} parsed to nothing from {rep.documents} document(s)"
+                + (f" ({'; '.join(rep.moved)})" if rep.moved else "")
+                + "; the upstream format may have changed. Check it with 'smcat scrape'."
+            )
+        elif rep.moved and not yielded:
+            rep.status = "moved"
+    except SmcatError as e:
+        rep.status = "failed"
+        rep.error = str(e)
+    rep.seconds = time.perf_counter() - t0
+    return rep
+
+
+def collect(
+    fetcher, scrapers: Iterable[Scraper] = SCRAPERS, *, progress: Progress | None = None, workers: int = 8
+) -> tuple[MergeInput, list[SourceReport]]:
+    """Fetch and parse every source; returns the parse results and a report per source."""
+    inp = MergeInput()
+    reports = []
+    for scraper in scrapers:
+        if progress:
+            progress("start", SourceReport(scraper.name))
+        rep = _collect_source(fetcher, scraper, inp, workers)
+        reports.append(rep)
+        if progress:
+            progress("done", rep)
+    return inp, reports
+
+
+def build_snapshot(inp: MergeInput, reports: list[SourceReport], *, now: datetime | None = None) -> Snapshot:
+    """Merge parse results into a snapshot that records each source's status."""
+    images, registries, conflicts = merge(inp)
+    sources = {
+        r.name: {
+            "status": r.status,
+            "documents": r.documents,
+            "images": r.images,
+            "registries": r.registries,
+            "fetched_at": r.fetched_at,
+        }
+        for r in reports
+    }
+    return make_snapshot(images, sources=sources, registries=registries, conflicts=conflicts, now=now)
+
+
+def run_refresh(
+    store: Store,
+    fetcher,
+    *,
+    scrapers: Iterable[Scraper] = SCRAPERS,
+    force: bool = False,
+    max_loss: float = DEFAULT_MAX_LOSS,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> RefreshReport:
+    """Run one refresh into ``store`` under its lock; never raises for a refused publication."""
+    t0 = time.perf_counter()
+    previous = store.current_id()
+    try:
+        with store.lock():
+            inp, reports = collect(fetcher, scrapers, progress=progress)
+            failed = [r for r in reports if r.status == "failed"]
+            if failed and not force:
+                reason = "; ".join(f"{r.name}: {r.error}" for r in failed)
+                return RefreshReport(
+                    "refused", reports, previous_id=previous, reason=reason, seconds=time.perf_counter() - t0
+                )
+            snap = build_snapshot(inp, reports, now=now or datetime.now(UTC))
+            if previous:
+                cur = store.load(previous)
+                if cur.content_hash == snap.content_hash:
+                    return RefreshReport(
+                        "unchanged",
+                        reports,
+                        snapshot_id=previous,
+                        previous_id=previous,
+                        seconds=time.perf_counter() - t0,
+                    )
+            try:
+                d = store.check_gates(snap, max_loss=1.0 if force else max_loss)
+            except RefreshRefused as e:
+                return RefreshReport(
+                    "refused", reports, previous_id=previous, reason=str(e), seconds=time.perf_counter() - t0
+                )
+            store.publish(snap)
+            return RefreshReport(
+                "published",
+                reports,
+                snapshot_id=snap.id,
+                previous_id=previous,
+                diff=d,
+                seconds=time.perf_counter() - t0,
+            )
+    except RefreshRefused as e:  # the lock is held by another refresh
+        return RefreshReport(
+            "refused", [], previous_id=previous, reason=str(e), seconds=time.perf_counter() - t0
+        )

@@ -1,0 +1,179 @@
+"""Merging sources: precedence, accounts per region from region tables and docs, conflicts."""
+
+from __future__ import annotations
+
+from catalog.models import ImageRecord, ParseResult, Provenance, RegistryAccount
+from scrapers.merge import MergeInput, merge
+
+YAML = Provenance("dlc-image-data", "https://raw.test/tf.yml", "t")
+AVAIL = Provenance("dlc-available-images", "https://raw.test/available_images.md", "t")
+DOCS_SG = Provenance("aws-docs-ecr-paths", "https://docs.test/ecr-ap-southeast-1.md", "t")
+DOCS_CN = Provenance("aws-docs-ecr-paths", "https://docs.test/ecr-cn-north-1.md", "t")
+REGIONS = Provenance("dlc-regions", "https://raw.test/region_availability.md", "t")
+
+
+def ra(family, region, account, prov=REGIONS):
+    return RegistryAccount(family, region, account, provenance=prov)
+
+
+def img(prov, **kw):
+    base = dict(
+        framework="tensorflow",
+        version="2.19.0",
+        image_scope="inference",
+        processor="gpu",
+        repository="tensorflow-inference",
+        provenance=(prov,),
+    )
+    base.update(kw)
+    return ImageRecord(**base)
+
+
+def _inp():
+    inp = MergeInput()
+    inp.add(
+        "dlc-regions",
+        REGIONS.url,
+        ParseResult(
+            registries=[
+                ra("dlc", "us-east-1", "763104351884"),
+                ra("dlc", "ap-southeast-1", "763104351884"),
+                ra("dlc", "af-south-1", "626614931356"),
+                ra("algorithms", "us-east-1", "683313688378"),
+            ]
+        ),
+    )
+    inp.add(
+        "dlc-image-data",
+        YAML.url,
+        ParseResult(
+            images=[
+                img(
+                    YAML,
+                    tags=("2.19.0-gpu-py312-cu122-ubuntu22.04-sagemaker",),
+                    py_version="py312",
+                    platform="sagemaker",
+                    registry_family="dlc",
+                    ga="2025-03-11",
+                    eop="2026-03-11",
+                ),
+                img(
+                    YAML,
+                    framework="sklearn",
+                    version="1.2-1",
+                    processor="cpu",
+                    repository="sagemaker-scikit-learn",
+                    tags=("1.2-1",),
+                    registry_family="algorithms",
+                ),
+            ]
+        ),
+    )
+    inp.add(
+        "dlc-available-images",
+        AVAIL.url,
+        ParseResult(
+            registries=[ra("dlc", "af-south-1", "999999999999", AVAIL)],
+            images=[
+                img(
+                    AVAIL,
+                    version="2.0.4",
+                    image_scope="training",
+                    repository="tensorflow-training",
+                    tags=("2.0.4-gpu-py36-cu100-ubuntu18.04",),
+                    py_version="py36",
+                    accounts={"us-east-1": "763104351884"},
+                    registry_family="dlc",
+                )
+            ],
+        ),
+    )
+    inp.add(
+        "aws-docs-ecr-paths",
+        DOCS_SG.url,
+        ParseResult(
+            images=[
+                # the same TF 2.0.4 training image, as the docs page says it (py3, derived tag)
+                img(
+                    DOCS_SG,
+                    version="2.0.4",
+                    image_scope="training",
+                    repository="tensorflow-training",
+                    tags=("2.0.4-gpu-py3",),
+                    py_version="py3",
+                    derived_tags=True,
+                    accounts={"ap-southeast-1": "763104351884"},
+                ),
+                # an image only the docs know
+                img(
+                    DOCS_SG,
+                    version="2.0.4",
+                    tags=("2.0.4-gpu",),
+                    derived_tags=True,
+                    accounts={"ap-southeast-1": "763104351884"},
+                ),
+            ]
+        ),
+    )
+    inp.add(
+        "aws-docs-ecr-paths",
+        DOCS_CN.url,
+        ParseResult(
+            images=[
+                img(
+                    DOCS_CN,
+                    version="2.0.4",
+                    tags=("2.0.4-gpu",),
+                    derived_tags=True,
+                    accounts={"cn-north-1": "727897471807"},
+                ),
+            ]
+        ),
+    )
+    inp.add(
+        "dlc-legacy",
+        "https://raw.test/legacy.yml",
+        ParseResult(lifecycle={("tensorflow", "2.0"): ("2019-09-30", "2021-09-30")}),
+    )
+    return inp
+
+
+def _by(images, repo, version):
+    return next(r for r in images if r.repository == repo and r.version == version)
+
+
+def test_yaml_images_get_every_region_of_their_registry_family():
+    images, registries, _ = merge(_inp())
+    tf = _by(images, "tensorflow-inference", "2.19.0")
+    assert tf.accounts == {
+        "us-east-1": "763104351884",
+        "ap-southeast-1": "763104351884",
+        "af-south-1": "626614931356",
+    }
+    sk = _by(images, "sagemaker-scikit-learn", "1.2-1")
+    assert sk.accounts == {"us-east-1": "683313688378"}  # first-party images: the algorithm registry
+    assert registries["algorithms"] == {"us-east-1": "683313688378"}
+
+
+def test_docs_claims_attach_to_verbatim_images_and_keep_verbatim_tags():
+    images, _, _ = merge(_inp())
+    tr = _by(images, "tensorflow-training", "2.0.4")
+    assert tr.tags == ("2.0.4-gpu-py36-cu100-ubuntu18.04",)  # verbatim tag preferred over derived
+    assert not tr.derived_tags
+    assert {p.source for p in tr.provenance} == {"dlc-available-images", "aws-docs-ecr-paths"}
+    assert tr.ga == "2019-09-30" and tr.eop == "2021-09-30"  # legacy lifecycle by major.minor
+
+
+def test_docs_only_images_keep_derived_tags_and_union_their_regions():
+    images, _, _ = merge(_inp())
+    inf = _by(images, "tensorflow-inference", "2.0.4")
+    assert inf.tags == ("2.0.4-gpu",) and inf.derived_tags
+    assert inf.accounts == {"ap-southeast-1": "763104351884", "cn-north-1": "727897471807"}
+    assert len(inf.provenance) == 2
+
+
+def test_disagreements_are_kept_as_conflicts_and_region_table_wins():
+    images, registries, conflicts = merge(_inp())
+    assert registries["dlc"]["af-south-1"] == "626614931356"  # dlc-regions over available_images.md
+    c = next(c for c in conflicts if c.subject == "dlc registry in af-south-1")
+    assert dict(c.claims) == {"626614931356": REGIONS.url, "999999999999": AVAIL.url}
