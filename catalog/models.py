@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 #: Processor values, as the SageMaker SDK names them. Graviton is ``cpu`` (or ``gpu``) on ``arm64``.
-PROCESSORS = ("cpu", "gpu", "inf", "neuron", "neuronx", "trn")
+PROCESSORS = ("cpu", "gpu", "inf", "neuron", "neuronx", "trn", "hpu")
 ARCHES = ("x86_64", "arm64")
 
 

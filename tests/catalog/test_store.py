@@ -141,10 +141,8 @@ def test_gate_refuses_large_loss_and_empty(tmp_path):
 
 def test_lock_refuses_a_second_refresh(tmp_path):
     st = Store(tmp_path)
-    with st.lock():
-        with pytest.raises(RefreshRefused, match="Another refresh"):
-            with Store(tmp_path).lock():
-                pass
+    with st.lock(), pytest.raises(RefreshRefused, match="Another refresh"), Store(tmp_path).lock():
+        pass
     with st.lock():  # released after use
         pass
 

@@ -173,7 +173,7 @@ def test_docs_only_images_keep_derived_tags_and_union_their_regions():
 
 
 def test_disagreements_are_kept_as_conflicts_and_region_table_wins():
-    images, registries, conflicts = merge(_inp())
+    _images, registries, conflicts = merge(_inp())
     assert registries["dlc"]["af-south-1"] == "626614931356"  # dlc-regions over available_images.md
     c = next(c for c in conflicts if c.subject == "dlc registry in af-south-1")
     assert dict(c.claims) == {"626614931356": REGIONS.url, "999999999999": AVAIL.url}
