@@ -92,6 +92,9 @@ class ImageRecord:
     base_framework: str | None = None  # e.g. "pytorch" for Hugging Face images
     base_framework_version: str | None = None
     extra: tuple[tuple[str, str], ...] = ()  # source-specific facts, e.g. (("transformers", "4.37.0"),)
+    #: What tells apart builds that share everything above (DJL engine ``lmi20.0.0``, Neuron
+    #: ``sdk2.20.0``, ``devel`` / ``runtime`` base images); part of the key.
+    variant: str | None = None
     derived_tags: bool = False  # tags computed by convention, not read verbatim
     provenance: tuple[Provenance, ...] = ()
 
@@ -106,6 +109,7 @@ class ImageRecord:
             self.arch,
             self.py_version or "",
             self.platform or "",
+            self.variant or "",
         )
 
     @property

@@ -30,6 +30,7 @@ _OPTIONAL = (
     "eop",
     "base_framework",
     "base_framework_version",
+    "variant",
 )
 
 

@@ -388,6 +388,7 @@ def _image_records(table: _Table, row: list[str], uri: re.Match, ctx: _Context) 
             base_framework=base,
             base_framework_version=base_version,
             extra=tuple(extra),
+            variant=_variant(extra),
             provenance=(prov,),
         )
         for scope in scopes
@@ -514,3 +515,14 @@ def parse(text: str, url: str, fetched_at: str = "") -> ParseResult:
             url,
         )
     return result
+
+
+#: Tag components that tell builds of one version apart (``lmi20.0.0``, ``tensorrtllm0.12.0``).
+_BUILD_COMPONENTS = ("lmi", "tensorrtllm", "deepspeed", "optimum", "tgi", "sgm")
+
+
+def _variant(extra: list[tuple[str, str]]) -> str | None:
+    """The record's build variant, spelt as the DLC image data spells it (``lmi20.0.0``, ``sdk2.20.0``)."""
+    parts = [f"{k}{v}" for k, v in extra if k in _BUILD_COMPONENTS]
+    parts += [f"sdk{v}" for k, v in extra if k in ("neuron_sdk", "sdk", "synapseai")]
+    return "-".join(parts) or None

@@ -41,7 +41,7 @@ class Scraper:
 SCRAPERS: tuple[Scraper, ...] = (
     Scraper(
         name="aws-docs-ecr-paths",
-        description="AWS docs 'Docker Registry Paths and Example Code' (index + one page per region; HTML or markdown)",
+        description="AWS docs 'Docker Registry Paths and Example Code' (index + region pages)",
         parse=aws_docs_ecr_paths.parse,
         url_pattern=aws_docs_ecr_paths.URL_PATTERN,
         start_urls=(aws_docs_ecr_paths.INDEX_URL,),
@@ -69,7 +69,7 @@ SCRAPERS: tuple[Scraper, ...] = (
     ),
     Scraper(
         name="dlc-available-images",
-        description="Deep Learning Containers available_images.md (every format since 2020; today's stub says 'moved')",
+        description="Deep Learning Containers available_images.md (all formats since 2020)",
         parse=dlc_available_images.parse,
         url_pattern=dlc_available_images.URL_PATTERN,
         start_urls=dlc_available_images.START_URLS,
@@ -87,7 +87,9 @@ def get(name: str) -> Scraper:
         from catalog.errors import InvalidQuery
 
         raise InvalidQuery(
-            f"Unknown source {name!r}. Known sources: {', '.join(_BY_NAME)}", field="source", valid=list(_BY_NAME)
+            f"Unknown source {name!r}. Known sources: {', '.join(_BY_NAME)}",
+            field="source",
+            valid=list(_BY_NAME),
         ) from None
 
 
