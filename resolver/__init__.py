@@ -11,6 +11,7 @@ __all__ = ["import_model", "resolve"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from catalog.resolve import resolve
+
     from resolver.importer import import_model
 
 

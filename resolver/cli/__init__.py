@@ -37,17 +37,10 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from resolver.cli import catalog_cmds
+    from resolver.cli import catalog_cmds, resolve_cmds
 
     catalog_cmds.register(cli)
-    for modname in ("resolver.cli.resolve_cmds", "resolver.importer.cli"):
-        try:
-            mod = __import__(modname, fromlist=["register"])
-        except ModuleNotFoundError as e:  # a part not installed in this build
-            if e.name != modname:
-                raise
-            continue
-        mod.register(cli)
+    resolve_cmds.register(cli)
 
 
 _register()

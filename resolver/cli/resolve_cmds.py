@@ -1,0 +1,123 @@
+"""``smcat resolve`` and ``smcat serve``."""
+
+from __future__ import annotations
+
+import click
+
+from resolver.cli.output import console, emit_json, err_console
+
+__all__ = ["register"]
+
+
+@click.command()
+@click.option("--framework", "-f", required=True, help="tensorflow, pytorch, sklearn, ...")
+@click.option(
+    "--version",
+    "-v",
+    "version",
+    default="latest",
+    show_default=True,
+    help="2.0 (newest 2.0.x), 2 (newest 2.x), 2.0.4, 1.0-1, or latest.",
+)
+@click.option("--region", "-r", envvar="AWS_REGION", default="us-east-1", show_default=True, help="Region.")
+@click.option(
+    "--image-scope", "--scope", default="inference", show_default=True, help="inference, training..."
+)
+@click.option("--gpu/--cpu", default=None, help="Want a GPU (or CPU) image.")
+@click.option("--processor", help="cpu, gpu, inf, neuron, neuronx, graviton.")
+@click.option("--instance-type", help="SageMaker instance type, e.g. ml.p3.2xlarge (implies the processor).")
+@click.option("--py-version", help="Python version, e.g. py310.")
+@click.option("--cuda", help="CUDA version, e.g. cu121.")
+@click.option("--os", "os_", help="Operating system, e.g. ubuntu22.04.")
+@click.option("--platform", help="sagemaker or ec2.")
+@click.option("--catalog-version", help="Pin a catalogue version (id, hash) or a date (as of).")
+@click.option("--catalog", "catalog_dir", envvar="SMCAT_CATALOG", help="Catalogue directory.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full answer as JSON.")
+def resolve(
+    framework,
+    version,
+    region,
+    image_scope,
+    gpu,
+    processor,
+    instance_type,
+    py_version,
+    cuda,
+    os_,
+    platform,
+    catalog_version,
+    catalog_dir,
+    as_json,
+) -> None:
+    """Print the ECR image URI for a framework, version and region.
+
+    The URI goes to stdout; the explanation and lifecycle warnings to stderr. Exit 2 for
+    invalid input, 3 when nothing matches (the message says what exists).
+    """
+    from catalog.resolve import resolve as do_resolve
+    from catalog.store import open_store
+
+    snap = open_store(catalog_dir).load(catalog_version)
+    res = do_resolve(
+        framework,
+        version,
+        region,
+        image_scope=image_scope,
+        gpu=gpu,
+        processor=processor,
+        instance_type=instance_type,
+        py_version=py_version,
+        cuda=cuda,
+        os=os_,
+        platform=platform,
+        snapshot=snap,
+    )
+    d = res.to_dict()
+    if as_json:
+        emit_json(d)
+        return
+    console.print(d["uri"])
+    err_console.print(
+        f"{d['framework']} {d['version']} {d['image_scope']} {d['processor']}/{d['arch']}"
+        f" {d.get('py_version') or ''} in {d['region']} (account {d['account']}), "
+        f"catalogue {d['catalog_version']}"
+    )
+    life = d.get("lifecycle") or {}
+    if life.get("ga") or life.get("eop"):
+        err_console.print(f"lifecycle: GA {life.get('ga') or '?'}, end of patch {life.get('eop') or '?'}")
+    if life.get("warning"):
+        err_console.print(f"warning: {life['warning']}")
+    if d.get("alternatives"):
+        err_console.print(f"{len(d['alternatives'])} alternatives also match (see --json)")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--workers", default=1, show_default=True, type=int, envvar="SMCAT_WORKERS", help="Worker processes."
+)
+@click.option("--catalog", "catalog_dir", envvar="SMCAT_CATALOG", help="Catalogue directory.")
+def serve(host, port, workers, catalog_dir) -> None:
+    """Run the HTTP service (GET /image, /frameworks, /regions, /catalog/..., /healthz; docs at /docs)."""
+    import os
+
+    import uvicorn
+
+    if catalog_dir:
+        os.environ["SMCAT_CATALOG"] = str(catalog_dir)
+    uvicorn.run(
+        "resolver.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+def register(cli: click.Group) -> None:
+    """Add these commands to the main group."""
+    cli.add_command(resolve)
+    cli.add_command(serve)

@@ -1,0 +1,30 @@
+"""FastAPI dependencies as ``Annotated`` aliases (tests override ``get_holder``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from catalog.models import Snapshot
+from resolver.catalog_holder import CatalogHolder
+from resolver.settings import Settings
+
+__all__ = ["HolderDep", "SettingsDep", "SnapshotDep", "get_holder", "get_settings"]
+
+
+def get_holder(request: Request) -> CatalogHolder:
+    return request.app.state.holder
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_snapshot(holder: Annotated[CatalogHolder, Depends(get_holder)]) -> Snapshot:
+    return holder.snapshot
+
+
+HolderDep = Annotated[CatalogHolder, Depends(get_holder)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]

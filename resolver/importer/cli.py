@@ -1,0 +1,223 @@
+"""``smcat import`` and ``smcat check``: a thin shell over import_model() / find_problems().
+
+The lead wires these into the main CLI with ``register(cli)``. Library errors become a message
+on stderr and the error's exit code; ``--json`` prints machine-readable output on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from catalog.errors import SmcatError
+
+__all__ = ["register"]
+
+_FRAMEWORKS = ["tensorflow", "keras", "pytorch", "torch", "sklearn", "scikit-learn", "xgboost", "mxnet"]
+_FRAMEWORKS += ["huggingface", "hf"]
+
+
+def _kv(values: tuple[str, ...], what: str) -> dict[str, str]:
+    out = {}
+    for v in values:
+        if "=" not in v:
+            raise click.BadParameter(f"{v!r}: expected KEY=VALUE", param_hint=what)
+        k, _, val = v.partition("=")
+        out[k] = val
+    return out
+
+
+def _fail(err: SmcatError, as_json: bool) -> None:
+    if as_json:
+        payload = {"error": type(err).__name__, "message": str(err), "exit_code": err.exit_code}
+        for attr in ("problems", "created", "deleted", "left", "step"):
+            if hasattr(err, attr):
+                val = getattr(err, attr)
+                payload[attr] = [p.to_dict() for p in val] if attr == "problems" else val
+        click.echo(json.dumps(payload, indent=2, default=str))
+    else:
+        click.echo(f"error: {err}", err=True)
+    sys.exit(err.exit_code)
+
+
+def _progress_printer(console, quiet: bool):
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+    state: dict = {}
+
+    def progress(event: str, info: dict) -> None:
+        if quiet:
+            return
+        if event == "step":
+            if "bar" in state:
+                state.pop("bar").stop()
+            console.log(f"[bold]{info['title']}[/] {info.get('operation', '')}")
+        elif event == "packaged":
+            state["size"] = info["size"]
+            console.log(f"model.tar.gz: {info['size']} bytes, sha256 {info['sha256']}")
+        elif event == "upload_bytes":
+            if "bar" not in state:
+                bar = Progress(
+                    "upload", BarColumn(), DownloadColumn(), TransferSpeedColumn(), console=console
+                )
+                bar.start()
+                state["bar"], state["task"] = bar, bar.add_task("upload", total=state.get("size"))
+            state["bar"].advance(state["task"], info["bytes"])
+
+    def close() -> None:
+        if "bar" in state:
+            state.pop("bar").stop()
+
+    return progress, close
+
+
+def register(cli_group: click.Group) -> None:
+    """Add ``import`` and ``check`` to ``cli_group``."""
+
+    @cli_group.command("check")
+    @click.argument("model", type=click.Path(exists=True))
+    @click.option("--framework", "-f", required=True, type=click.Choice(_FRAMEWORKS, case_sensitive=False))
+    @click.option(
+        "--version", "-v", "version", default=None, help="Framework version (some rules depend on it)."
+    )
+    @click.option("--entry-point", type=click.Path(exists=True, dir_okay=False), default=None)
+    @click.option("--source-dir", type=click.Path(exists=True, file_okay=False), default=None)
+    @click.option("--env", "env", multiple=True, help="KEY=VALUE container environment (e.g. HF_MODEL_ID).")
+    @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+    def check_cmd(model, framework, version, entry_point, source_dir, env, as_json):
+        """Check a model artifact against its serving container's contract."""
+        from .contracts import find_problems
+
+        try:
+            report = find_problems(
+                model,
+                framework,
+                version,
+                entry_point=entry_point,
+                source_dir=source_dir,
+                env=_kv(env, "--env"),
+            )
+        except SmcatError as err:
+            _fail(err, as_json)
+        if as_json:
+            click.echo(json.dumps(report.to_dict(), indent=2))
+        else:
+            for w in report.warnings:
+                click.echo(f"warning: {w}", err=True)
+            for p in report.problems:
+                click.echo(f"problem: {p}")
+            if not report.problems:
+                click.echo(
+                    f"ok: {model} fits the {report.framework} container ({len(report.entries)} members)"
+                )
+        sys.exit(2 if report.problems else 0)
+
+    @cli_group.command("import")
+    @click.argument("model", type=click.Path(exists=True))
+    @click.option("--framework", "-f", required=True, type=click.Choice(_FRAMEWORKS, case_sensitive=False))
+    @click.option("--version", "-v", "version", required=True)
+    @click.option(
+        "--region", "-r", default=lambda: os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    )
+    @click.option("--role", required=True, help="SageMaker execution role ARN.")
+    @click.option(
+        "--mode", type=click.Choice(["endpoint", "serverless", "batch", "register"]), default="endpoint"
+    )
+    @click.option("--instance-type", default="ml.m5.large", show_default=True)
+    @click.option("--instance-count", type=int, default=1, show_default=True)
+    @click.option("--image-uri", default=None, help="Custom image (bypasses the catalogue).")
+    @click.option("--py-version", default=None)
+    @click.option("--bucket", default=None, help="Default: sagemaker-<region>-<account>.")
+    @click.option("--prefix", default="smcat", show_default=True)
+    @click.option("--name", default=None, help="Base name (default: the model's file name).")
+    @click.option("--entry-point", type=click.Path(exists=True, dir_okay=False), default=None)
+    @click.option("--source-dir", type=click.Path(exists=True, file_okay=False), default=None)
+    @click.option("--env", "env", multiple=True, help="KEY=VALUE container environment (repeatable).")
+    @click.option("--tag", "tags", multiple=True, help="KEY=VALUE tag (repeatable).")
+    @click.option("--serverless-memory", type=int, default=2048, show_default=True)
+    @click.option("--serverless-concurrency", type=int, default=5, show_default=True)
+    @click.option("--batch-input", default=None)
+    @click.option("--batch-output", default=None)
+    @click.option("--content-type", default=None)
+    @click.option("--split-type", type=click.Choice(["None", "Line", "RecordIO", "TFRecord"]), default=None)
+    @click.option("--packaging", type=click.Choice(["archive", "training-job"]), default="archive")
+    @click.option("--overwrite", is_flag=True, help="Replace a different object at the S3 key.")
+    @click.option("--keep-on-failure", is_flag=True)
+    @click.option("--no-wait", is_flag=True)
+    @click.option("--dry-run", is_flag=True, help="Print the plan; call nothing.")
+    @click.option("--json", "as_json", is_flag=True)
+    @click.option("--resolver-url", default=None, help="Resolve the image through an smcat service.")
+    @click.option("--endpoint-url", default=None, help="AWS endpoint (e.g. a local moto server).")
+    @click.option("--profile", default=None, help="AWS profile (default: the standard chain).")
+    def import_cmd(model, **o):
+        """Package, upload, register and deploy a model trained elsewhere."""
+        from rich.console import Console
+
+        from .core import import_model
+
+        if not o["region"]:
+            raise click.UsageError("--region is required (or set AWS_REGION)")
+        console = Console(stderr=True)
+        progress, close = _progress_printer(console, o["as_json"])
+        session = None
+        if not o["dry_run"]:
+            import boto3
+
+            session = boto3.Session(profile_name=o["profile"], region_name=o["region"])
+        try:
+            result = import_model(
+                model,
+                framework=o["framework"],
+                version=o["version"],
+                region=o["region"],
+                role=o["role"],
+                mode=o["mode"],
+                image_uri=o["image_uri"],
+                resolver_url=o["resolver_url"],
+                py_version=o["py_version"],
+                bucket=o["bucket"],
+                prefix=o["prefix"],
+                name=o["name"],
+                instance_type=o["instance_type"],
+                instance_count=o["instance_count"],
+                entry_point=o["entry_point"],
+                source_dir=o["source_dir"],
+                env=_kv(o["env"], "--env"),
+                tags=_kv(o["tags"], "--tag"),
+                serverless_memory_mb=o["serverless_memory"],
+                serverless_max_concurrency=o["serverless_concurrency"],
+                batch_input=o["batch_input"],
+                batch_output=o["batch_output"],
+                content_type=o["content_type"],
+                split_type=o["split_type"],
+                packaging=o["packaging"],
+                overwrite=o["overwrite"],
+                dry_run=o["dry_run"],
+                keep_on_failure=o["keep_on_failure"],
+                wait=not o["no_wait"],
+                boto3_session=session,
+                endpoint_url=o["endpoint_url"],
+                progress=progress,
+            )
+        except SmcatError as err:
+            close()
+            _fail(err, o["as_json"])
+        close()
+        if o["dry_run"]:
+            click.echo(result.plan.to_json() if o["as_json"] else result.plan.to_text())
+        elif o["as_json"]:
+            click.echo(json.dumps(result.to_dict(), indent=2, default=str))
+        else:
+            for label, value in (
+                ("image", result.image_uri),
+                ("model data", f"{result.s3_url} ({'uploaded' if result.uploaded else 'already there'})"),
+                ("sha256", result.sha256),
+                ("model", result.model_arn or result.model_name),
+                ("endpoint", result.endpoint_arn or result.endpoint_name),
+                ("transform job", result.transform_job_arn or result.transform_job_name),
+            ):
+                if value:
+                    click.echo(f"{label:14} {value}")

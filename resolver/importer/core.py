@@ -1,0 +1,369 @@
+"""``import_model()``: check, package, upload, register and deploy a model trained elsewhere.
+
+The run is planned in full before the first AWS call; a dry run returns that plan, a real run
+executes exactly its steps, and a failure deletes what this call created, newest first.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .contracts import canonical_framework, check_model
+from .deploy import (
+    container_env,
+    endpoint_steps,
+    model_step,
+    serverless_steps,
+    transform_steps,
+    validate_instance_type,
+)
+from .errors import ImportFailed, InvalidImportRequest
+from .package import package_model
+from .plan import Plan, Step
+from .training import training_steps
+from .upload import s3_key, upload_archive
+
+__all__ = ["MODES", "PACKAGINGS", "ImportResult", "import_model"]
+
+MODES = ("endpoint", "serverless", "batch", "register")
+PACKAGINGS = ("archive", "training-job")
+Resolver = Callable[[str, str, str, str, str | None, str | None], str]
+Progress = Callable[[str, dict], None]
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, for a dry run, would do)."""
+
+    plan: Plan
+    dry_run: bool
+    image_uri: str
+    s3_url: str
+    sha256: str
+    size: int
+    uploaded: bool = False
+    model_name: str | None = None
+    model_arn: str | None = None
+    endpoint_config_name: str | None = None
+    endpoint_name: str | None = None
+    endpoint_arn: str | None = None
+    transform_job_name: str | None = None
+    transform_job_arn: str | None = None
+    training_job_name: str | None = None
+    calls: list[Step] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        d = {k: v for k, v in self.__dict__.items() if k not in ("plan", "calls")}
+        d["plan"] = self.plan.to_dict()
+        d["calls"] = [f"{c.service}.{c.operation}" for c in self.calls]
+        return d
+
+
+def _default_resolver(framework, version, region, image_scope, instance_type, py_version) -> str:
+    from catalog.resolve import resolve  # lazy: written alongside, and keeps import time small
+
+    return resolve(
+        framework,
+        version,
+        region,
+        image_scope=image_scope,
+        instance_type=instance_type,
+        py_version=py_version,
+    ).uri
+
+
+def _url_resolver(url: str) -> Resolver:
+    def resolve(framework, version, region, image_scope, instance_type, py_version) -> str:
+        import requests
+
+        params = {"framework": framework, "version": version, "region": region, "image_scope": image_scope}
+        if instance_type:
+            params["instance_type"] = instance_type
+        if py_version:
+            params["py_version"] = py_version
+        resp = requests.get(f"{url.rstrip('/')}/image", params=params, timeout=30)
+        if resp.status_code >= 400:
+            from catalog.errors import NoMatch
+
+            raise NoMatch(f"resolver service {url} answered {resp.status_code}: {resp.text[:500]}")
+        return resp.json()["uri"]
+
+    return resolve
+
+
+def _base_name(name: str | None, model: str | Path | None) -> str:
+    raw = name or (Path(model).name if model else "model")
+    raw = re.sub(r"\.(tar\.gz|tgz|pt|pth|joblib|pkl|json)$", "", raw)
+    clean = re.sub(r"[^A-Za-z0-9]+", "-", raw).strip("-") or "model"
+    return clean[:32].rstrip("-")  # + hash8 + stamp19 keeps names within 63
+
+
+def _progress(progress: Progress | None, event: str, **info) -> None:
+    if progress is not None:
+        progress(event, info)
+
+
+def import_model(
+    model: str | Path | None,
+    *,
+    framework: str,
+    version: str,
+    region: str,
+    role: str,
+    mode: str = "endpoint",
+    image_uri: str | None = None,
+    resolver: Resolver | None = None,
+    resolver_url: str | None = None,
+    py_version: str | None = None,
+    bucket: str | None = None,
+    prefix: str = "smcat",
+    name: str | None = None,
+    instance_type: str = "ml.m5.large",
+    instance_count: int = 1,
+    entry_point: str | Path | None = None,
+    source_dir: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    tags: Mapping[str, str] | None = None,
+    serverless_memory_mb: int = 2048,
+    serverless_max_concurrency: int = 5,
+    batch_input: str | None = None,
+    batch_output: str | None = None,
+    content_type: str | None = None,
+    split_type: str | None = None,
+    packaging: str = "archive",
+    overwrite: bool = False,
+    dry_run: bool = False,
+    keep_on_failure: bool = False,
+    wait: bool = True,
+    boto3_session=None,
+    endpoint_url: str | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import ``model`` (directory, file or ``model.tar.gz``) into SageMaker; see the module docstring."""
+    t0 = time.monotonic()
+    timings: dict[str, float] = {}
+    fw = canonical_framework(framework)
+    if mode not in MODES:
+        raise InvalidImportRequest(f"Unknown mode {mode!r}: use one of {', '.join(MODES)}", field="mode")
+    if packaging not in PACKAGINGS:
+        raise InvalidImportRequest(f"Unknown packaging {packaging!r}: use {', '.join(PACKAGINGS)}")
+    if mode in ("endpoint", "batch") or packaging == "training-job":
+        validate_instance_type(instance_type)
+    if instance_count < 1:
+        raise InvalidImportRequest("instance_count must be at least 1", field="instance_count")
+
+    # 1. check the artifact (before anything else touches AWS)
+    _progress(progress, "step", title="check the artifact against the container contract")
+    report = check_model(model, fw, version, entry_point=entry_point, source_dir=source_dir, env=env)
+    timings["check"] = time.monotonic() - t0
+
+    # 2. pick the image
+    _progress(progress, "step", title="pick the image")
+    scope_type = None if mode in ("serverless", "register") else instance_type
+    if image_uri is None:
+        pick = resolver or (_url_resolver(resolver_url) if resolver_url else _default_resolver)
+        image_uri = pick(fw, version, region, "inference", scope_type, py_version)
+    timings["image"] = time.monotonic() - t0
+
+    # 3. package
+    _progress(progress, "step", title="package model.tar.gz")
+    workdir = Path(tempfile.mkdtemp(prefix="smcat-import-"))
+    try:
+        info = package_model(
+            Path(model) if model else _empty_dir(workdir),
+            workdir / "model.tar.gz",
+            fw,
+            entry_point=Path(entry_point) if entry_point else None,
+            source_dir=Path(source_dir) if source_dir else None,
+        )
+        timings["package"] = time.monotonic() - t0
+        _progress(progress, "packaged", sha256=info.sha256, size=info.size)
+
+        # 4. plan every AWS call
+        session = boto3_session
+        if session is None and not dry_run:
+            import boto3
+
+            session = boto3.Session(region_name=region)
+        clients: dict[str, object] = {}
+
+        def client(service: str):
+            if service not in clients:
+                clients[service] = session.client(service, region_name=region, endpoint_url=endpoint_url)
+            return clients[service]
+
+        if bucket is None:
+            if dry_run:
+                bucket = f"sagemaker-{region}-<account-id>"
+            else:
+                account = client("sts").get_caller_identity()["Account"]
+                bucket = f"sagemaker-{region}-{account}"
+        base = _base_name(name, model)
+        now = datetime.now(UTC)  # to the millisecond: a retry never collides with leftovers
+        stamp = f"{now:%Y%m%d-%H%M%S}-{now.microsecond // 1000:03d}"
+        rname = f"{base}-{info.sha256[:8]}-{stamp}"
+        key = s3_key(prefix, base)
+        s3_url = f"s3://{bucket}/{key}"
+        program = report.program
+        cenv = container_env(fw, region, program=program, env=env)
+        steps: list[Step] = []
+        model_data_url = s3_url
+        upload_params = {"Bucket": bucket, "Key": key, "Metadata": {"sha256": info.sha256}}
+        if packaging == "training-job":
+            train_image = (resolver or _training_resolver(resolver_url))(
+                fw, version, region, "training", instance_type, py_version
+            )
+            tsteps, model_data_url = training_steps(
+                rname, bucket, f"{prefix.strip('/')}/{base}", train_image, role, instance_type, info.sha256
+            )
+            steps += tsteps
+            upload_params = None
+        else:
+            steps.append(
+                Step(
+                    "s3",
+                    "upload_file",
+                    upload_params,
+                    "upload model.tar.gz",
+                    creates=f"s3-object:{s3_url}",
+                    undo=("delete_object", {"Bucket": bucket, "Key": key}),
+                )
+            )
+        steps.append(model_step(rname, image_uri, model_data_url, role, cenv, tags))
+        names = {"model": rname, "s3_key": key}
+        if mode == "endpoint":
+            steps += endpoint_steps(rname, rname, rname, instance_type, instance_count, tags)
+            names |= {"endpoint_config": rname, "endpoint": rname}
+        elif mode == "serverless":
+            steps += serverless_steps(
+                rname, rname, rname, image_uri, serverless_memory_mb, serverless_max_concurrency, tags
+            )
+            names |= {"endpoint_config": rname, "endpoint": rname}
+        elif mode == "batch":
+            steps += transform_steps(
+                rname,
+                rname,
+                batch_input=batch_input,
+                batch_output=batch_output,
+                instance_type=instance_type,
+                count=instance_count,
+                content_type=content_type,
+                split_type=split_type,
+                tags=tags,
+            )
+            names["transform_job"] = rname
+        if not wait:
+            steps = [s for s in steps if not s.operation.startswith("wait:")]
+        plan = Plan(image_uri, model_data_url, info.sha256, info.size, names, steps, list(report.warnings))
+        result = ImportResult(plan, dry_run, image_uri, model_data_url, info.sha256, info.size)
+        result.warnings = list(report.warnings)
+        result.timings = timings
+        if dry_run:
+            return result
+
+        # 5. run the plan, step by step; on failure undo what this call created
+        done: list[Step] = []
+        for step in plan.steps:
+            _progress(progress, "step", title=step.title, operation=f"{step.service}.{step.operation}")
+            try:
+                out = _execute(step, client, workdir, info, overwrite, progress)
+            except Exception as err:
+                deleted, left = _rollback(done, client, keep_on_failure)
+                raise ImportFailed(
+                    step.title,
+                    err,
+                    created=[s.creates for s in done],
+                    deleted=deleted,
+                    left=left,
+                ) from err
+            result.calls.append(step)
+            timings[step.operation] = time.monotonic() - t0
+            if step.creates and out is not False:
+                done.append(step)
+                result.created.append(step.creates)
+            if step.operation == "upload_file":
+                result.uploaded = out is not False
+            _record(result, step, out)
+        timings["total"] = time.monotonic() - t0
+        return result
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _empty_dir(workdir: Path) -> Path:
+    d = workdir / "empty"
+    d.mkdir(exist_ok=True)
+    return d
+
+
+def _training_resolver(resolver_url: str | None) -> Resolver:
+    return _url_resolver(resolver_url) if resolver_url else _default_resolver
+
+
+def _execute(step: Step, client, workdir: Path, info, overwrite: bool, progress):
+    c = client(step.service)
+    if step.operation == "upload_file":
+        p = step.params
+        outcome = upload_archive(
+            c,
+            info.path,
+            p["Bucket"],
+            p["Key"],
+            p["Metadata"]["sha256"],
+            overwrite=overwrite,
+            progress=(lambda n: _progress(progress, "upload_bytes", bytes=n)) if progress else None,
+        )
+        return outcome.uploaded
+    if step.operation == "put_object":
+        from .training import sourcedir_bytes
+
+        return c.put_object(**step.params, Body=sourcedir_bytes())
+    if step.operation.startswith("wait:"):
+        c.get_waiter(step.operation[5:]).wait(**step.params, WaiterConfig={"Delay": 15, "MaxAttempts": 240})
+        return None
+    return getattr(c, step.operation)(**step.params)
+
+
+def _record(result: ImportResult, step: Step, out) -> None:
+    if not isinstance(out, dict):
+        return
+    p = step.params
+    if step.operation == "create_model":
+        result.model_name, result.model_arn = p["ModelName"], out.get("ModelArn")
+    elif step.operation == "create_endpoint_config":
+        result.endpoint_config_name = p["EndpointConfigName"]
+    elif step.operation == "create_endpoint":
+        result.endpoint_name, result.endpoint_arn = p["EndpointName"], out.get("EndpointArn")
+    elif step.operation == "create_transform_job":
+        result.transform_job_name, result.transform_job_arn = (
+            p["TransformJobName"],
+            out.get("TransformJobArn"),
+        )
+    elif step.operation == "create_training_job":
+        result.training_job_name = p["TrainingJobName"]
+
+
+def _rollback(done: list[Step], client, keep: bool) -> tuple[list[str], list[str]]:
+    deleted: list[str] = []
+    left: list[str] = []
+    for step in reversed(done):
+        if keep or step.undo is None:
+            left.append(step.creates)
+            continue
+        op, params = step.undo
+        try:
+            getattr(client(step.service), op)(**params)
+            deleted.append(step.creates)
+        except Exception:  # report, do not mask the original failure
+            left.append(step.creates)
+    return deleted, left

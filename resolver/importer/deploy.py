@@ -1,0 +1,197 @@
+"""SageMaker steps of an import: the model, then an endpoint, a serverless endpoint or a transform job."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from .errors import InvalidImportRequest
+from .plan import Step
+
+__all__ = [
+    "container_env",
+    "endpoint_steps",
+    "is_gpu_image",
+    "is_gpu_instance",
+    "model_step",
+    "serverless_steps",
+    "transform_steps",
+    "validate_instance_type",
+]
+
+_INSTANCE = re.compile(
+    r"^ml\.(?P<family>[a-z]+\d+[a-z]*(?:-flex)?)\.(?:nano|micro|small|medium|large|metal|\d*xlarge)$"
+)
+_GPU_FAMILY = re.compile(r"^(p\d+[a-z]*|g\d+[a-z]*)$")
+SUBMIT_DIRECTORY = "/opt/ml/model/code"
+
+
+def validate_instance_type(instance_type: str) -> str:
+    """Refuse malformed instance types before any AWS call; return the family."""
+    m = _INSTANCE.match(instance_type or "")
+    if not m:
+        raise InvalidImportRequest(
+            f"Invalid instance type: {instance_type!r}. Expected ml.<family>.<size>, e.g. ml.m5.large, "
+            "ml.g4dn.xlarge, ml.p3.2xlarge",
+            field="instance_type",
+        )
+    return m["family"]
+
+
+def is_gpu_instance(instance_type: str) -> bool:
+    return bool(_GPU_FAMILY.match(validate_instance_type(instance_type)))
+
+
+def is_gpu_image(uri: str) -> bool:
+    tag = uri.rsplit(":", 1)[-1] if ":" in uri.rsplit("/", 1)[-1] else ""
+    return bool(re.search(r"(^|[-_.])(gpu|cu\d+)([-_.]|$)", tag))
+
+
+def container_env(
+    framework: str, region: str, *, program: str | None, env: Mapping[str, str] | None, log_level: int = 20
+) -> dict[str, str]:
+    """The environment the framework containers read (user values win)."""
+    out: dict[str, str] = {}
+    if program and framework != "tensorflow":
+        out["SAGEMAKER_PROGRAM"] = program
+        out["SAGEMAKER_SUBMIT_DIRECTORY"] = SUBMIT_DIRECTORY
+    out["SAGEMAKER_REGION"] = region
+    out["SAGEMAKER_CONTAINER_LOG_LEVEL"] = str(log_level)
+    out.update(env or {})
+    return out
+
+
+def _tags(tags: Mapping[str, str] | None) -> list[dict]:
+    return [{"Key": k, "Value": v} for k, v in sorted((tags or {}).items())]
+
+
+def model_step(
+    name: str, image: str, model_data_url: str | None, role: str, env: dict, tags: Mapping | None
+) -> Step:
+    container = {"Image": image, "Environment": env}
+    if model_data_url:
+        container["ModelDataUrl"] = model_data_url
+    params = {"ModelName": name, "PrimaryContainer": container, "ExecutionRoleArn": role}
+    if tags:
+        params["Tags"] = _tags(tags)
+    return Step(
+        "sagemaker",
+        "create_model",
+        params,
+        "register the SageMaker model",
+        creates=f"model:{name}",
+        undo=("delete_model", {"ModelName": name}),
+    )
+
+
+def _endpoint(name: str, config: str, tags: Mapping | None) -> list[Step]:
+    params = {"EndpointName": name, "EndpointConfigName": config}
+    if tags:
+        params["Tags"] = _tags(tags)
+    return [
+        Step(
+            "sagemaker",
+            "create_endpoint",
+            params,
+            "create the endpoint",
+            creates=f"endpoint:{name}",
+            undo=("delete_endpoint", {"EndpointName": name}),
+        ),
+        Step("sagemaker", "wait:endpoint_in_service", {"EndpointName": name}, "wait until InService"),
+    ]
+
+
+def _config(name: str, variant: dict, tags: Mapping | None) -> Step:
+    params = {"EndpointConfigName": name, "ProductionVariants": [variant]}
+    if tags:
+        params["Tags"] = _tags(tags)
+    return Step(
+        "sagemaker",
+        "create_endpoint_config",
+        params,
+        "create the endpoint configuration",
+        creates=f"endpoint-config:{name}",
+        undo=("delete_endpoint_config", {"EndpointConfigName": name}),
+    )
+
+
+def endpoint_steps(
+    model: str, config: str, endpoint: str, instance_type: str, count: int, tags: Mapping | None
+) -> list[Step]:
+    variant = {
+        "VariantName": "AllTraffic",
+        "ModelName": model,
+        "InitialInstanceCount": count,
+        "InstanceType": instance_type,
+        "InitialVariantWeight": 1.0,
+    }
+    return [_config(config, variant, tags), *_endpoint(endpoint, config, tags)]
+
+
+def serverless_steps(
+    model: str, config: str, endpoint: str, image: str, memory_mb: int, concurrency: int, tags: Mapping | None
+) -> list[Step]:
+    if is_gpu_image(image):
+        raise InvalidImportRequest(
+            f"Serverless endpoints run on CPU only, and {image} is a GPU image. "
+            "Use a CPU image (resolve without a GPU instance type) or mode='endpoint' with a GPU instance.",
+            field="mode",
+        )
+    if memory_mb not in (1024, 2048, 3072, 4096, 5120, 6144):
+        raise InvalidImportRequest(
+            f"Invalid serverless memory size {memory_mb} MB: use 1024, 2048, 3072, 4096, 5120 or 6144",
+            field="serverless_memory_mb",
+        )
+    variant = {
+        "VariantName": "AllTraffic",
+        "ModelName": model,
+        "ServerlessConfig": {"MemorySizeInMB": memory_mb, "MaxConcurrency": concurrency},
+    }
+    return [_config(config, variant, tags), *_endpoint(endpoint, config, tags)]
+
+
+def transform_steps(
+    job: str,
+    model: str,
+    *,
+    batch_input: str,
+    batch_output: str,
+    instance_type: str,
+    count: int,
+    content_type: str | None,
+    split_type: str | None,
+    tags: Mapping | None,
+) -> list[Step]:
+    for what, uri in (("batch_input", batch_input), ("batch_output", batch_output)):
+        if not (uri or "").startswith("s3://"):
+            raise InvalidImportRequest(f"mode='batch' needs {what} as an s3:// URI, got {uri!r}", field=what)
+    tin: dict = {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": batch_input}}}
+    if content_type:
+        tin["ContentType"] = content_type
+    if split_type:
+        tin["SplitType"] = split_type
+    params = {
+        "TransformJobName": job,
+        "ModelName": model,
+        "TransformInput": tin,
+        "TransformOutput": {"S3OutputPath": batch_output},
+        "TransformResources": {"InstanceType": instance_type, "InstanceCount": count},
+    }
+    if tags:
+        params["Tags"] = _tags(tags)
+    return [
+        Step(
+            "sagemaker",
+            "create_transform_job",
+            params,
+            "start the batch transform job",
+            creates=f"transform-job:{job}",
+            undo=("stop_transform_job", {"TransformJobName": job}),
+        ),
+        Step(
+            "sagemaker",
+            "wait:transform_job_completed_or_stopped",
+            {"TransformJobName": job},
+            "wait for the transform job",
+        ),
+    ]
