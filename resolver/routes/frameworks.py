@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from catalog.resolve import framework_info, list_frameworks
 from fastapi import APIRouter
 
 from catalog.names import dns_suffix, known_regions, partition_of
+from catalog.resolve import framework_info, list_frameworks
 from resolver.deps import SnapshotDep
 from resolver.schemas import ErrorBody
 
@@ -15,13 +15,13 @@ router = APIRouter(tags=["catalogue contents"])
 @router.get("/frameworks")
 async def frameworks(snapshot: SnapshotDep) -> dict:
     """Every framework in the catalogue with its versions, scopes and processors."""
-    return {"catalog_version": snapshot.id, "frameworks": list_frameworks(snapshot)}
+    return list_frameworks(snapshot)
 
 
 @router.get("/frameworks/{framework}", responses={422: {"model": ErrorBody}})
 async def framework(framework: str, snapshot: SnapshotDep) -> dict:
-    """One framework: versions (newest first), scopes, processors, python versions and regions."""
-    return {"catalog_version": snapshot.id, **framework_info(snapshot, framework)}
+    """One framework: versions (oldest first), scopes, processors, python versions and regions."""
+    return framework_info(snapshot, framework)
 
 
 @router.get("/regions")
