@@ -168,6 +168,7 @@ class _Entry:
 
     __slots__ = (
         "accounts",
+        "alts",
         "arch",
         "cuda",
         "derived",
@@ -192,6 +193,7 @@ class _Entry:
         self.ec2 = record.platform == "ec2"
         self.derived = record.derived_tags
         self.uris: dict[str, str] = {}
+        self.alts: dict[str, Alternative] = {}
 
     def uri(self, region: str) -> str:
         u = self.uris.get(region)
@@ -200,6 +202,13 @@ class _Entry:
             u = f"{self.accounts[region]}.dkr.ecr.{region}.{_suffix(region)}/{r.repository}:{r.tags[0]}"
             self.uris[region] = u
         return u
+
+    def alternative(self, region: str) -> Alternative:
+        a = self.alts.get(region)
+        if a is None:
+            a = Alternative(self.uri(region), self.record.version, self.py, self.processor, self.platform)
+            self.alts[region] = a
+        return a
 
     def secondary_key(self) -> tuple:
         """Within one version: cpu first, x86_64 first, newest python, newest CUDA, verbatim tags."""
@@ -330,11 +339,10 @@ def _framework(idx: _Index, framework: str) -> str:
 
 def _processor_constraint(
     gpu: bool | None, processor: str | None, instance_type: str | None
-) -> tuple[frozenset[str] | None, str | None, str | None]:
-    """(accepted record processors or None, required arch or None, label) from gpu/processor/instance_type."""
+) -> tuple[frozenset[str] | None, str | None]:
+    """(accepted record processors or None, required arch or None) from gpu/processor/instance_type."""
     accepted: frozenset[str] | None = None
     arch: str | None = None
-    label: str | None = None
     said: list[str] = []
     if processor is not None:
         p = processor.strip().lower() if isinstance(processor, str) else processor
@@ -344,9 +352,9 @@ def _processor_constraint(
                 field="processor",
                 valid=list(_PROCESSOR_SETS),
             )
-        accepted, label = _PROCESSOR_SETS[p], p
+        accepted = _PROCESSOR_SETS[p]
         if p == "graviton":
-            arch, label = "arm64", "cpu"
+            arch = "arm64"
         said.append(f"processor={processor!r}")
     if instance_type is not None:
         ip, iarch = instance_profile(instance_type)
@@ -359,21 +367,20 @@ def _processor_constraint(
                 valid=[ip],
             )
         accepted = iset if accepted is None else accepted & iset
-        label = ip if label is None or label == "neuron" else label
         arch = iarch
         said.append(f"instance_type={instance_type!r}")
     if gpu is not None:
         if not isinstance(gpu, bool):
             raise InvalidQuery(f"Invalid gpu flag: {gpu!r}. Expected true or false.", field="gpu")
         if accepted is None:
-            accepted, label = (_PROCESSOR_SETS["gpu"], "gpu") if gpu else (_PROCESSOR_SETS["cpu"], "cpu")
+            accepted = _PROCESSOR_SETS["gpu" if gpu else "cpu"]
         elif ("gpu" in accepted) != gpu:
             raise InvalidQuery(
                 f"Contradictory query: gpu={gpu} but {' and '.join(said)} was given. Drop one of them.",
                 field="gpu",
                 valid=["gpu"] if "gpu" in accepted else sorted(accepted),
             )
-    return accepted, arch, label
+    return accepted, arch
 
 
 def _py_constraint(py_version: str | None) -> tuple[str, bool] | None:
@@ -425,13 +432,21 @@ def resolve(
     idx = _index_for(snapshot)
     fw = _framework(idx, framework)
     _suffix(region)  # validates the region code
-    accepted, arch, _label = _processor_constraint(gpu, processor, instance_type)
+    accepted, arch = _processor_constraint(gpu, processor, instance_type)
     py = _py_constraint(py_version)
     cuda_n = _norm_cuda(c) if (c := _str_or_none("cuda", cuda)) else None
     os_n = _norm_os(o) if (o := _str_or_none("os", os)) else None
     plat = p.strip().lower() if (p := _str_or_none("platform", platform)) else None
     scope = _str_or_none("image_scope", image_scope)
     scope = scope.strip().lower() if scope else "inference"
+    if scope.endswith(("_graviton", "-graviton")):  # the SageMaker SDK's "inference_graviton"
+        if arch == "x86_64":
+            raise InvalidQuery(
+                f"Contradictory query: image_scope={image_scope!r} is arm64 but instance_type="
+                f"{instance_type!r} is x86_64. Drop one of them.",
+                field="image_scope",
+            )
+        scope, arch = scope.removesuffix("_graviton").removesuffix("-graviton"), "arm64"
     if version is None:
         version = "latest"
     elif isinstance(version, int | float) and not isinstance(version, bool):
@@ -477,9 +492,17 @@ def resolve(
         if len(hits) > MAX_ALTERNATIVES:
             break
     if not hits:
-        raise _no_match(
-            idx, fw, bucket, buckets, scope, version, region, accepted, arch, py, cuda_n, os_n, plat, locals()
-        )
+        given = {
+            "processor": processor,
+            "gpu": gpu,
+            "instance_type": instance_type,
+            "py_version": py_version,
+            "cuda": cuda,
+            "os": os,
+            "platform": platform,
+        }
+        filters = (accepted, arch, py, cuda_n, os_n, plat)
+        raise _no_match(bucket, buckets, fw, scope, version, region, filters, given)
 
     best = hits[0]
     rec = best.record
@@ -502,9 +525,7 @@ def resolve(
         lifecycle=_lifecycle(bucket, best, region, today),
         provenance=rec.provenance,
         catalog_version=snapshot.id,
-        alternatives=tuple(
-            Alternative(e.uri(region), e.record.version, e.py, e.processor, e.platform) for e in hits[1:]
-        ),
+        alternatives=tuple([e.alternative(region) for e in hits[1:]]),
         record=rec,
     )
 
@@ -524,7 +545,8 @@ def _lifecycle(bucket: _Bucket, best: _Entry, region: str, today: date | None) -
             break
         for e in g.ec2 if best.ec2 else g.main:
             r = e.record
-            if e.processor == best.processor and region in e.accounts and (not r.eop or r.eop >= now):
+            same_kind = e.processor == best.processor and e.arch == best.arch
+            if same_kind and region in e.accounts and (not r.eop or r.eop >= now):
                 successor = e
                 break
         if successor:
@@ -566,9 +588,10 @@ def _nearest(versions: list[str], asked: str, n: int = 3) -> list[str]:
     return ordered[max(0, pos - n) : pos + n][::-1]
 
 
-def _no_match(
-    idx, fw, bucket, buckets, scope, version, region, accepted, arch, py, cuda_n, os_n, plat, asked
-):
+def _no_match(bucket, buckets, fw, scope, version, region, filters, given) -> NoMatch:
+    """A NoMatch whose message and suggestions say what exists near the query."""
+    accepted, arch, py, cuda_n, os_n, plat = filters
+
     def ok(e: _Entry, skip: str = "") -> bool:
         return (
             (skip == "region" or region in e.accounts)
@@ -591,9 +614,7 @@ def _no_match(
     matched = bucket.matching(version)
     all_groups = bucket.groups
     asked_parts = [f"version={version!r}"]
-    for name in ("processor", "gpu", "instance_type", "py_version", "cuda", "os", "platform"):
-        if asked.get(name) is not None:
-            asked_parts.append(f"{name}={asked[name]!r}")
+    asked_parts += [f"{name}={value!r}" for name, value in given.items() if value is not None]
     head = f"No {fw} {scope} image for {', '.join(asked_parts)} in {region}."
     suggestions: dict[str, list[str]] = {"image_scopes": sorted(buckets)}
     lines: list[str] = []

@@ -40,8 +40,10 @@ def parse_image_version(s: str) -> Version | None:
     except InvalidVersion:
         pass
     m = _VERSION_RE.match(s)
-    if not m or m["family"]:
+    if not m:
         return None
+    if m["family"]:  # an image published as a family (Data Wrangler's "1.x") orders as its release
+        return None if m["rest"] else Version(m["release"])
     for text in (m["release"] + m["rest"], m["release"]):
         try:
             return Version(text)
@@ -76,6 +78,20 @@ def _any(_: str) -> bool:
 
 @lru_cache(maxsize=1024)
 def version_matcher(user: str) -> Callable[[str], bool]:
+    """A predicate over image version strings for what a user asked (see ``_matcher``).
+
+    An image version spelled exactly as asked always matches (``latest``, ``1.x`` as published).
+    """
+    pred = _matcher(user)
+    text = user.strip().lower()
+
+    def matches(s: str) -> bool:
+        return s.lower() == text or pred(s)
+
+    return matches
+
+
+def _matcher(user: str) -> Callable[[str], bool]:
     """A predicate over image version strings for what a user asked.
 
     ``latest`` / ``*`` match everything; ``2`` and ``2.0`` match their family (release prefix,

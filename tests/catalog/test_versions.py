@@ -39,7 +39,8 @@ IMAGE_VERSIONS = [
         ("0.5.12+amzn2023.578d27e", Version("0.5.12+amzn2023.578d27e")),  # local label kept
         ("b9522", Version("9522")),  # llama.cpp-style build number
         ("v1.4", Version("1.4")),  # a "v" prefix
-        ("2.0.x", None),  # a family is not an image version
+        ("1.x", Version("1")),  # an image published as a family (Data Wrangler) orders as its release
+        ("2.0.x-1", None),  # a family with a suffix is nothing
         ("latest", None),  # a word
         ("", None),  # empty
         ("gpu", None),  # no number at all
@@ -91,6 +92,20 @@ def test_version_matcher(user, matches):
 
 
 @pytest.mark.parametrize(
+    ("user", "image", "expected"),
+    [
+        ("latest", "latest", True),  # an image published as "latest" (Debugger)
+        ("1.x", "1.x", True),  # an image published as a family (Data Wrangler), asked verbatim
+        ("1", "1.x", True),  # ... or by its major
+        ("2.x", "1.x", False),  # another family
+        ("2.0.4", "latest", False),  # a word is not a version
+    ],
+)
+def test_version_matcher_on_published_words_and_families(user, image, expected):
+    assert version_matcher(user)(image) is expected
+
+
+@pytest.mark.parametrize(
     "user",
     [
         "lolwat",  # a word
@@ -135,4 +150,9 @@ def test_sort_key_orders_by_version(lower, higher):
 
 
 def test_sort_key_sorts_a_list():
-    assert sorted(["2.10.1", "2.9.3", "2.19.0", "2.1.3"], key=sort_key) == ["2.1.3", "2.9.3", "2.10.1", "2.19.0"]
+    assert sorted(["2.10.1", "2.9.3", "2.19.0", "2.1.3"], key=sort_key) == [
+        "2.1.3",
+        "2.9.3",
+        "2.10.1",
+        "2.19.0",
+    ]
