@@ -40,9 +40,13 @@ class Provenance:
     facts: tuple[str, ...] = ()
     derived: bool = False
     note: str = ""
+    #: The one region a document speaks for (a docs page per region), or None for all regions.
+    region: str | None = None
 
     def to_dict(self) -> dict:
         d = {"source": self.source, "url": self.url, "fetched_at": self.fetched_at}
+        if self.region:
+            d["region"] = self.region
         if self.facts:
             d["facts"] = list(self.facts)
         if self.derived:
@@ -60,6 +64,7 @@ class Provenance:
             facts=tuple(d.get("facts", ())),
             derived=bool(d.get("derived", False)),
             note=d.get("note", ""),
+            region=d.get("region"),
         )
 
 

@@ -523,7 +523,8 @@ def resolve(
         os=rec.os,
         platform=rec.platform,
         lifecycle=_lifecycle(bucket, best, region, today),
-        provenance=rec.provenance,
+        # a document that speaks for one region (a docs page) is evidence only for that region
+        provenance=tuple(p for p in rec.provenance if p.region in (None, region)),
         catalog_version=snapshot.id,
         alternatives=tuple([e.alternative(region) for e in hits[1:]]),
         record=rec,

@@ -6,17 +6,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from catalog.errors import InvalidQuery, NoMatch, SmcatError, SnapshotNotFound
+from catalog.errors import SmcatError
 from catalog.store import open_store
 from resolver.catalog_holder import CatalogHolder
+from resolver.http_errors import error_response
 from resolver.routes import catalog, frameworks, health, image
 from resolver.settings import Settings
 
 __all__ = ["create_app"]
-
-
-def _error(status: int, kind: str, exc: Exception, **extra) -> JSONResponse:
-    return JSONResponse({"error": kind, "message": str(exc), **extra}, status_code=status)
 
 
 def create_app(settings: Settings | None = None, *, holder: CatalogHolder | None = None) -> FastAPI:
@@ -31,24 +28,15 @@ def create_app(settings: Settings | None = None, *, holder: CatalogHolder | None
     app.state.holder = holder or CatalogHolder(
         open_store(settings.catalog), reload_seconds=settings.reload_seconds
     )
+    app.state.image_cache = {}  # (catalogue version, query string) -> (status, body, etag)
+    app.state.cache_control = f"public, max-age={settings.cache_max_age}"
     for r in (image.router, frameworks.router, catalog.router, health.router):
         app.include_router(r)
 
-    @app.exception_handler(InvalidQuery)
-    async def invalid(_: Request, exc: InvalidQuery) -> JSONResponse:
-        return _error(422, "invalid_query", exc, field=exc.field or None, valid=exc.valid)
-
-    @app.exception_handler(NoMatch)
-    async def no_match(_: Request, exc: NoMatch) -> JSONResponse:
-        return _error(404, "no_match", exc, suggestions=exc.suggestions)
-
-    @app.exception_handler(SnapshotNotFound)
-    async def no_version(_: Request, exc: SnapshotNotFound) -> JSONResponse:
-        return _error(404, "catalog_version_not_found", exc)
-
     @app.exception_handler(SmcatError)
-    async def other(_: Request, exc: SmcatError) -> JSONResponse:
-        return _error(500, type(exc).__name__, exc)
+    async def smcat_error(_: Request, exc: SmcatError) -> JSONResponse:
+        status, body = error_response(exc)
+        return JSONResponse(body, status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def bad_params(_: Request, exc: RequestValidationError) -> JSONResponse:

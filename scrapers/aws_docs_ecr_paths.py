@@ -231,6 +231,7 @@ def _records(table: Table, region: str, url: str, fetched_at: str, warnings: lis
             provenance = _provenance(
                 url,
                 fetched_at,
+                m["region"],
                 tags,
                 derived,
                 processor_stated=bool(processor_col),
@@ -287,6 +288,7 @@ def _derive_tags(
 def _provenance(
     url: str,
     fetched_at: str,
+    region: str,
     tags: tuple[str, ...],
     derived: bool,
     *,
@@ -306,9 +308,11 @@ def _provenance(
         stated.remove("py_version")
         if py is not None:
             implied.append("py_version")
-    out = [Provenance(SOURCE, url, fetched_at, facts=tuple(stated))]
+    out = [Provenance(SOURCE, url, fetched_at, facts=tuple(stated), region=region)]
     if implied:
-        out.append(Provenance(SOURCE, url, fetched_at, facts=tuple(implied), derived=True, note=_NOTE))
+        out.append(
+            Provenance(SOURCE, url, fetched_at, facts=tuple(implied), derived=True, note=_NOTE, region=region)
+        )
     return tuple(out)
 
 

@@ -38,9 +38,11 @@ def cli() -> None:
 
 def _register() -> None:
     from resolver.cli import catalog_cmds, resolve_cmds
+    from resolver.importer import cli as import_cmds
 
     catalog_cmds.register(cli)
     resolve_cmds.register(cli)
+    import_cmds.register(cli)
 
 
 _register()

@@ -6,6 +6,7 @@ executes exactly its steps, and a failure deletes what this call created, newest
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import tempfile
@@ -25,7 +26,7 @@ from .deploy import (
     validate_instance_type,
 )
 from .errors import ImportFailed, InvalidImportRequest
-from .package import package_model
+from .package import PackageInfo, package_model
 from .plan import Plan, Step
 from .training import training_steps
 from .upload import s3_key, upload_archive
@@ -45,7 +46,7 @@ class ImportResult:
     plan: Plan
     dry_run: bool
     image_uri: str
-    s3_url: str
+    s3_url: str | None
     sha256: str
     size: int
     uploaded: bool = False
@@ -151,7 +152,14 @@ def import_model(
 ) -> ImportResult:
     """Import ``model`` (directory, file or ``model.tar.gz``) into SageMaker; see the module docstring."""
     t0 = time.monotonic()
-    timings: dict[str, float] = {}
+    timings: dict[str, float] = {}  # seconds per step, plus "total"
+    clock = [t0]
+
+    def lap(label: str) -> None:
+        now = time.monotonic()
+        timings[label] = round(now - clock[0], 6)
+        clock[0] = now
+
     fw = canonical_framework(framework)
     if mode not in MODES:
         raise InvalidImportRequest(f"Unknown mode {mode!r}: use one of {', '.join(MODES)}", field="mode")
@@ -165,7 +173,7 @@ def import_model(
     # 1. check the artifact (before anything else touches AWS)
     _progress(progress, "step", title="check the artifact against the container contract")
     report = check_model(model, fw, version, entry_point=entry_point, source_dir=source_dir, env=env)
-    timings["check"] = time.monotonic() - t0
+    lap("check")
 
     # 2. pick the image
     _progress(progress, "step", title="pick the image")
@@ -173,20 +181,29 @@ def import_model(
     if image_uri is None:
         pick = resolver or (_url_resolver(resolver_url) if resolver_url else _default_resolver)
         image_uri = pick(fw, version, region, "inference", scope_type, py_version)
-    timings["image"] = time.monotonic() - t0
+    lap("image")
 
     # 3. package
     _progress(progress, "step", title="package model.tar.gz")
+    # Hugging Face Hub model (HF_MODEL_ID, nothing local): no archive, no upload
+    hub_only = model is None and not (entry_point or source_dir)
+    if hub_only and packaging == "training-job":
+        raise InvalidImportRequest("packaging='training-job' needs a local model", field="packaging")
     workdir = Path(tempfile.mkdtemp(prefix="smcat-import-"))
     try:
-        info = package_model(
-            Path(model) if model else _empty_dir(workdir),
-            workdir / "model.tar.gz",
-            fw,
-            entry_point=Path(entry_point) if entry_point else None,
-            source_dir=Path(source_dir) if source_dir else None,
-        )
-        timings["package"] = time.monotonic() - t0
+        if hub_only:
+            hub_id = (env or {}).get("HF_MODEL_ID", "")
+            info = PackageInfo(None, hashlib.sha256(hub_id.encode()).hexdigest(), 0, 0, built=False)
+            name = name or hub_id.rsplit("/", 1)[-1]
+        else:
+            info = package_model(
+                Path(model) if model else _empty_dir(workdir),
+                workdir / "model.tar.gz",
+                fw,
+                entry_point=Path(entry_point) if entry_point else None,
+                source_dir=Path(source_dir) if source_dir else None,
+            )
+        lap("package")
         _progress(progress, "packaged", sha256=info.sha256, size=info.size)
 
         # 4. plan every AWS call
@@ -203,10 +220,19 @@ def import_model(
             return clients[service]
 
         if bucket is None:
-            if dry_run:
+            if hub_only:
+                bucket = "-"  # nothing is uploaded
+            elif dry_run:
                 bucket = f"sagemaker-{region}-<account-id>"
             else:
-                account = client("sts").get_caller_identity()["Account"]
+                try:
+                    account = client("sts").get_caller_identity()["Account"]
+                except Exception as err:  # no credentials, no network, ...
+                    raise InvalidImportRequest(
+                        f"Could not find the AWS account for the default bucket ({err}). "
+                        "Configure credentials (profile, env, role) or pass bucket= / --bucket.",
+                        field="bucket",
+                    ) from err
                 bucket = f"sagemaker-{region}-{account}"
         base = _base_name(name, model)
         now = datetime.now(UTC)  # to the millisecond: a retry never collides with leftovers
@@ -217,7 +243,7 @@ def import_model(
         program = report.program
         cenv = container_env(fw, region, program=program, env=env)
         steps: list[Step] = []
-        model_data_url = s3_url
+        model_data_url = None if hub_only else s3_url
         upload_params = {"Bucket": bucket, "Key": key, "Metadata": {"sha256": info.sha256}}
         if packaging == "training-job":
             train_image = (resolver or _training_resolver(resolver_url))(
@@ -227,8 +253,7 @@ def import_model(
                 rname, bucket, f"{prefix.strip('/')}/{base}", train_image, role, instance_type, info.sha256
             )
             steps += tsteps
-            upload_params = None
-        else:
+        elif not hub_only:
             steps.append(
                 Step(
                     "s3",
@@ -287,14 +312,14 @@ def import_model(
                     left=left,
                 ) from err
             result.calls.append(step)
-            timings[step.operation] = time.monotonic() - t0
+            lap(step.operation)
             if step.creates and out is not False:
                 done.append(step)
                 result.created.append(step.creates)
             if step.operation == "upload_file":
                 result.uploaded = out is not False
             _record(result, step, out)
-        timings["total"] = time.monotonic() - t0
+        timings["total"] = round(time.monotonic() - t0, 6)
         return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

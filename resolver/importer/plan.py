@@ -31,7 +31,7 @@ class Plan:
     """Everything an import will do, decided before the first AWS call."""
 
     image_uri: str
-    s3_url: str
+    s3_url: str | None
     sha256: str
     size: int
     names: dict[str, str]
@@ -55,7 +55,7 @@ class Plan:
     def to_text(self) -> str:
         lines = [
             f"image:   {self.image_uri}",
-            f"archive: {self.s3_url} ({self.size} bytes, sha256 {self.sha256})",
+            f"archive: {self.s3_url or '-'} ({self.size} bytes, sha256 {self.sha256})",
         ]
         lines += [f"warning: {w}" for w in self.warnings]
         for i, s in enumerate(self.steps, 1):

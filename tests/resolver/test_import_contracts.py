@@ -153,7 +153,9 @@ def _evil_archive(path: Path, kind: str) -> Path:
         ok = tarfile.TarInfo("1/saved_model.pb")
         ok.size = 2
         tf.addfile(ok, io.BytesIO(b"ok"))
-        ti = tarfile.TarInfo({"dotdot": "../evil", "abs": "/etc/evil", "link": "1/link", "dev": "1/dev"}[kind])
+        ti = tarfile.TarInfo(
+            {"dotdot": "../evil", "abs": "/etc/evil", "link": "1/link", "dev": "1/dev"}[kind]
+        )
         if kind == "link":
             ti.type, ti.linkname = tarfile.SYMTYPE, "../../etc/passwd"
         elif kind == "dev":

@@ -96,6 +96,8 @@ def test_etag_gives_304_and_changes_with_the_query(client):
         ("framework=tensorflow&gpu=maybe", 422, "invalid_query", "gpu"),
         ("region=us-east-1", 422, "invalid_query", "framework"),
         ("framework=tensorflow&version=9.9", 404, "no_match", "Versions that exist"),
+        ("framework=tensorflow&versoin=2.0", 422, "invalid_query", "Unknown query parameter 'versoin'"),
+        ("framework=tensorflow&version=2.0&version=2.1", 422, "invalid_query", "given twice"),
     ],
 )
 def test_errors_say_what_exists(client, query, status, error, text):
