@@ -14,6 +14,7 @@ only after the snapshot it names is fully on disk.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import tempfile
@@ -31,7 +32,9 @@ from catalog.models import Conflict, ImageRecord, Snapshot
 
 __all__ = [
     "DEFAULT_MAX_LOSS",
+    "LAYER_FACTORIES",
     "Diff",
+    "LocalLayer",
     "Store",
     "VersionInfo",
     "diff_snapshots",
@@ -150,6 +153,37 @@ def make_snapshot(
     )
 
 
+class LocalLayer:
+    """A store layer in a local directory (``CURRENT``, ``snapshots/``, ``status.json``)."""
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root).expanduser()
+
+    def __repr__(self) -> str:
+        return f"LocalLayer({str(self.root)!r})"
+
+    def location(self, name: str = "") -> str:
+        return str(self.root / name) if name else str(self.root)
+
+    def read(self, name: str) -> str | None:
+        """The text of ``name``, or None when it does not exist."""
+        try:
+            return (self.root / name).read_text("utf-8")
+        except FileNotFoundError:
+            return None
+
+    def write(self, name: str, text: str) -> None:
+        """Write ``name`` atomically (temp file + fsync + rename)."""
+        _atomic_write(self.root / name, text)
+
+    def snapshot_ids(self) -> list[str]:
+        d = self.root / "snapshots"
+        return [p.stem for p in d.glob("*.json")] if d.is_dir() else []
+
+    def default_lock_dir(self) -> Path:
+        return self.root / "locks"
+
+
 def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -168,39 +202,40 @@ def _atomic_write(path: Path, text: str) -> None:
 
 @dataclass
 class Store:
-    """A writable catalogue directory overlaid on read-only base directories (the shipped one).
+    """A writable catalogue layer overlaid on read-only base layers (the shipped one).
 
     Versions are the union of all layers; the current version is the writable layer's pointer
-    when it has one, else the first base layer's. Writes only touch the writable layer.
+    when it has one, else the first base layer's. Writes only touch the writable layer. A layer
+    is a local directory (``LocalLayer``) or anything with the same five methods (the S3
+    layer in ``resolver.s3_layer``).
     """
 
-    root: Path
-    bases: tuple[Path, ...] = ()
+    layer: object
+    bases: tuple = ()
+    lock_dir: Path | None = None
     _cache: dict[str, Snapshot] = field(default_factory=dict, repr=False)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
-        self.root = Path(self.root)
+        if isinstance(self.layer, (str, os.PathLike)):
+            self.layer = LocalLayer(self.layer)
+        self.bases = tuple(LocalLayer(b) if isinstance(b, (str, os.PathLike)) else b for b in self.bases)
+
+    @property
+    def location(self) -> str:
+        """Where the writable layer lives (a directory or an ``s3://`` URL)."""
+        return self.layer.location()
 
     # ---- reading -------------------------------------------------------------------------
-    def _layers(self) -> tuple[Path, ...]:
-        return (self.root, *self.bases)
+    def _layers(self) -> tuple:
+        return (self.layer, *self.bases)
 
     def current_id(self) -> str | None:
         """The id the pointer names (None for an empty store)."""
         for layer in self._layers():
-            p = layer / "CURRENT"
-            if p.is_file():
-                cid = p.read_text("utf-8").strip()
-                if cid:
-                    return cid
-        return None
-
-    def _path_of(self, vid: str) -> Path | None:
-        for layer in self._layers():
-            p = layer / "snapshots" / f"{vid}.json"
-            if p.is_file():
-                return p
+            cid = (layer.read("CURRENT") or "").strip()
+            if cid:
+                return cid
         return None
 
     def versions(self) -> list[VersionInfo]:
@@ -208,19 +243,16 @@ class Store:
         cur = self.current_id()
         seen: dict[str, VersionInfo] = {}
         for i, layer in enumerate(self._layers()):
-            d = layer / "snapshots"
-            if not d.is_dir():
-                continue
-            for p in d.glob("*.json"):
-                m = _ID_RE.match(p.stem)
-                if not m or p.stem in seen:
+            for vid in layer.snapshot_ids():
+                m = _ID_RE.match(vid)
+                if not m or vid in seen:
                     continue
                 created = datetime.strptime(m["stamp"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-                seen[p.stem] = VersionInfo(
-                    id=p.stem,
+                seen[vid] = VersionInfo(
+                    id=vid,
                     created_at=created.isoformat().replace("+00:00", "Z"),
-                    location=str(p),
-                    current=p.stem == cur,
+                    location=layer.location(f"snapshots/{vid}.json"),
+                    current=vid == cur,
                     shipped=i > 0,
                 )
         return sorted(seen.values(), key=lambda v: v.id)
@@ -231,7 +263,7 @@ class Store:
             cid = self.current_id()
             if not cid:
                 raise SnapshotNotFound(
-                    f"The catalogue at {self.root} has no versions yet. Run 'smcat refresh' to build one."
+                    f"The catalogue at {self.location} has no versions yet. Run 'smcat refresh' to build one."
                 )
             return cid
         ids = [v.id for v in self.versions()]
@@ -255,16 +287,24 @@ class Store:
             " (see 'smcat catalog versions')."
         )
 
+    def _read_snapshot_text(self, vid: str) -> tuple[str, str] | None:
+        name = f"snapshots/{vid}.json"
+        for layer in self._layers():
+            text = layer.read(name)
+            if text is not None:
+                return text, layer.location(name)
+        return None
+
     def load(self, version: str | None = None) -> Snapshot:
         """Load a version (default: current). Loaded snapshots are cached; they are immutable."""
         vid = self.resolve_version(version)
         snap = self._cache.get(vid)
         if snap is not None:
             return snap
-        path = self._path_of(vid)
-        if path is None:
+        found = self._read_snapshot_text(vid)
+        if found is None:
             raise SnapshotNotFound(f"Catalogue version {vid!r} is named by CURRENT but its file is missing.")
-        snap = snapshot_io.loads(path.read_text("utf-8"), origin=str(path))
+        snap = snapshot_io.loads(found[0], origin=found[1])
         with self._cache_lock:
             self._cache[vid] = snap
         return snap
@@ -273,17 +313,28 @@ class Store:
         """Diff two versions (ids, prefixes or dates)."""
         return diff_snapshots(self.load(old), self.load(new))
 
+    def status(self) -> dict:
+        """What the last refreshes recorded per source (``status.json``), or ``{}``."""
+        text = self.layer.read("status.json")
+        if not text:
+            return {}
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return {}
+
     # ---- writing -------------------------------------------------------------------------
     @contextlib.contextmanager
     def lock(self, *, expire: float = 3600.0) -> Iterator[None]:
         """Hold the store's refresh lock (across processes, via diskcache), or refuse at once."""
         import diskcache
 
-        with diskcache.Cache(str(self.root / "locks")) as cache:
+        lock_dir = self.lock_dir or self.layer.default_lock_dir()
+        with diskcache.Cache(str(lock_dir)) as cache:
             token = uuid.uuid4().hex
             if not cache.add("refresh", token, expire=expire):
                 raise RefreshRefused(
-                    f"Another refresh of {self.root} is running; this one was not started. "
+                    f"Another refresh of {self.location} is running; this one was not started. "
                     "Wait for it to finish (or, if it died, wait for its lock to expire)."
                 )
             try:
@@ -312,23 +363,27 @@ class Store:
 
     def publish(self, snap: Snapshot) -> None:
         """Write ``snap`` (if new) then move the pointer to it, both atomically."""
-        path = self.root / "snapshots" / f"{snap.id}.json"
-        if not path.exists():
-            _atomic_write(path, snapshot_io.dumps(snap))
-        _atomic_write(self.root / "CURRENT", snap.id + "\n")
+        name = f"snapshots/{snap.id}.json"
+        if self.layer.read(name) is None:
+            self.layer.write(name, snapshot_io.dumps(snap))
+        self.layer.write("CURRENT", snap.id + "\n")
         with self._cache_lock:
             self._cache[snap.id] = snap
+
+    def write_status(self, status: dict) -> None:
+        """Record per-source refresh outcomes (``status.json``, atomically)."""
+        self.layer.write("status.json", json.dumps(status, indent=1, sort_keys=True) + "\n")
 
     def set_current(self, version: str) -> str:
         """Pin the pointer to an existing version (roll back or forward); returns its id."""
         vid = self.resolve_version(version)
         self.load(vid)
-        path = self.root / "snapshots" / f"{vid}.json"
-        if not path.exists():
-            src = self._path_of(vid)
-            assert src is not None
-            _atomic_write(path, src.read_text("utf-8"))
-        _atomic_write(self.root / "CURRENT", vid + "\n")
+        name = f"snapshots/{vid}.json"
+        if self.layer.read(name) is None:
+            found = self._read_snapshot_text(vid)
+            assert found is not None
+            self.layer.write(name, found[0])
+        self.layer.write("CURRENT", vid + "\n")
         return vid
 
 
@@ -346,16 +401,34 @@ def _parse_date(spec: str) -> datetime | None:
 
 _default: dict[str, Store] = {}
 
+#: URL scheme -> factory(location) -> layer; upper layers register e.g. "s3" (catalog never imports boto3).
+LAYER_FACTORIES: dict[str, object] = {}
 
-def open_store(location: str | os.PathLike | None = None, *, with_shipped: bool = True) -> Store:
+
+def open_store(
+    location: str | os.PathLike | None = None, *, with_shipped: bool = True, lock_dir: str | None = None
+) -> Store:
     """The catalogue store at ``location`` (default: ``$SMCAT_CATALOG`` or the user data dir),
-    overlaid on the snapshot shipped in the package. Stores are cached per location."""
-    root = Path(location).expanduser() if location else default_user_dir()
-    key = f"{root}|{with_shipped}"
+    overlaid on the snapshot shipped in the package. ``s3://bucket/prefix`` works once the S3
+    layer is registered (``resolver.s3_layer``). Stores are cached per location."""
+    loc = str(location) if location else str(default_user_dir())
+    lock_dir = lock_dir or os.environ.get("SMCAT_LOCK_DIR")
+    key = f"{loc}|{with_shipped}|{lock_dir}"
     st = _default.get(key)
     if st is None:
-        if root.exists() and not root.is_dir():
-            raise CatalogError(f"Catalogue location {root} exists and is not a directory.")
-        st = Store(root, bases=(shipped_dir(),) if with_shipped else ())
+        scheme = loc.split("://", 1)[0] if "://" in loc else ""
+        if scheme:
+            factory = LAYER_FACTORIES.get(scheme)
+            if factory is None:
+                raise CatalogError(
+                    f"Catalogue location {loc!r}: unsupported scheme {scheme!r}. Use a directory or s3://bucket/prefix."
+                )
+            layer = factory(loc)
+        else:
+            root = Path(loc).expanduser()
+            if root.exists() and not root.is_dir():
+                raise CatalogError(f"Catalogue location {root} exists and is not a directory.")
+            layer = LocalLayer(root)
+        st = Store(layer, bases=(LocalLayer(shipped_dir()),) if with_shipped else (), lock_dir=lock_dir)
         _default[key] = st
     return st

@@ -11,7 +11,6 @@ __all__ = ["import_model", "resolve"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from catalog.resolve import resolve
-
     from resolver.importer import import_model
 
 

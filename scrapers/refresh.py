@@ -8,6 +8,7 @@ or parse, when a source yields nothing, or when the new catalogue would lose mor
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +41,7 @@ class SourceReport:
     moved: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     fetched_at: str = ""
+    digest: str = ""  # sha256 over the documents' sha256s: tells whether the source changed
 
     def to_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v not in (None, [], "")}
@@ -81,12 +83,14 @@ def _collect_source(fetcher, scraper: Scraper, inp: MergeInput, workers: int) ->
     t0 = time.perf_counter()
     queue: list[str] = list(scraper.start_urls)
     seen: set[str] = set(queue)
+    hashes: list[str] = []
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             while queue:
                 batch, queue = queue, []
                 docs = list(pool.map(fetcher.fetch, batch))
                 for doc in docs:
+                    hashes.append(doc.sha256 or hashlib.sha256(doc.text.encode()).hexdigest())
                     owner = scraper_for_url(doc.url) or scraper
                     rep.documents += 1
                     rep.fetched_at = max(rep.fetched_at, doc.fetched_at)
@@ -119,6 +123,7 @@ def _collect_source(fetcher, scraper: Scraper, inp: MergeInput, workers: int) ->
     except SmcatError as e:
         rep.status = "failed"
         rep.error = str(e)
+    rep.digest = hashlib.sha256("".join(sorted(hashes)).encode()).hexdigest()
     rep.seconds = time.perf_counter() - t0
     return rep
 
@@ -155,6 +160,39 @@ def build_snapshot(inp: MergeInput, reports: list[SourceReport], *, now: datetim
     return make_snapshot(images, sources=sources, registries=registries, conflicts=conflicts, now=now)
 
 
+def _now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def record_status(store: Store, report: RefreshReport) -> dict:
+    """Update ``status.json``: per source last attempt / success / change and current failure."""
+    status = store.status()
+    now = _now_iso()
+    sources = status.setdefault("sources", {})
+    for rep in report.sources:
+        st = sources.setdefault(rep.name, {})
+        st["last_attempt"] = now
+        st["last_status"] = rep.status
+        if rep.status == "failed":
+            st["error"] = rep.error
+        else:
+            st.pop("error", None)
+            st["last_success"] = now
+            if rep.digest and rep.digest != st.get("digest"):
+                st["last_change"] = now
+                st["digest"] = rep.digest
+    status["last_refresh"] = {
+        "at": now,
+        "outcome": report.outcome,
+        "reason": report.reason,
+        "snapshot": report.snapshot_id,
+    }
+    if report.ok:
+        status["last_successful_refresh"] = now
+    store.write_status(status)
+    return status
+
+
 def run_refresh(
     store: Store,
     fetcher,
@@ -170,40 +208,29 @@ def run_refresh(
     previous = store.current_id()
     try:
         with store.lock():
-            inp, reports = collect(fetcher, scrapers, progress=progress)
-            failed = [r for r in reports if r.status == "failed"]
-            if failed and not force:
-                reason = "; ".join(f"{r.name}: {r.error}" for r in failed)
-                return RefreshReport(
-                    "refused", reports, previous_id=previous, reason=reason, seconds=time.perf_counter() - t0
-                )
-            snap = build_snapshot(inp, reports, now=now or datetime.now(UTC))
-            if previous:
-                cur = store.load(previous)
-                if cur.content_hash == snap.content_hash:
-                    return RefreshReport(
-                        "unchanged",
-                        reports,
-                        snapshot_id=previous,
-                        previous_id=previous,
-                        seconds=time.perf_counter() - t0,
-                    )
-            try:
-                d = store.check_gates(snap, max_loss=1.0 if force else max_loss)
-            except RefreshRefused as e:
-                return RefreshReport(
-                    "refused", reports, previous_id=previous, reason=str(e), seconds=time.perf_counter() - t0
-                )
-            store.publish(snap)
-            return RefreshReport(
-                "published",
-                reports,
-                snapshot_id=snap.id,
-                previous_id=previous,
-                diff=d,
-                seconds=time.perf_counter() - t0,
-            )
+            report = _refresh_locked(store, fetcher, scrapers, force, max_loss, progress, now, previous, t0)
+            record_status(store, report)
+            return report
     except RefreshRefused as e:  # the lock is held by another refresh
         return RefreshReport(
             "refused", [], previous_id=previous, reason=str(e), seconds=time.perf_counter() - t0
         )
+
+
+def _refresh_locked(store, fetcher, scrapers, force, max_loss, progress, now, previous, t0) -> RefreshReport:
+    def report(outcome: str, reports, **kw) -> RefreshReport:
+        return RefreshReport(outcome, reports, previous_id=previous, seconds=time.perf_counter() - t0, **kw)
+
+    inp, reports = collect(fetcher, scrapers, progress=progress)
+    failed = [r for r in reports if r.status == "failed"]
+    if failed and not force:
+        return report("refused", reports, reason="; ".join(f"{r.name}: {r.error}" for r in failed))
+    snap = build_snapshot(inp, reports, now=now or datetime.now(UTC))
+    if previous and store.load(previous).content_hash == snap.content_hash:
+        return report("unchanged", reports, snapshot_id=previous)
+    try:
+        d = store.check_gates(snap, max_loss=1.0 if force else max_loss)
+    except RefreshRefused as e:
+        return report("refused", reports, reason=str(e))
+    store.publish(snap)
+    return report("published", reports, snapshot_id=snap.id, diff=d)

@@ -25,6 +25,13 @@ _catalog_opt = click.option(
 _json_opt = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 
 
+def _default_http_cache() -> Path:
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "smcat" / "http"
+
+
 def _print_diff(d: Diff, *, limit: int = 20) -> None:
     console.print(
         f"diff {d.old or '(none)'} -> {d.new}: +{len(d.added)} images, -{len(d.removed)} images, "
@@ -76,9 +83,8 @@ def refresh(mirror, catalog_dir, force, max_loss, cache_dir, as_json) -> None:
     from scrapers.refresh import run_refresh
 
     store = open_store(catalog_dir)
-    store.root.mkdir(parents=True, exist_ok=True)
     fetcher = Fetcher(
-        make_session(), cache_dir=None if mirror else (cache_dir or store.root / "http-cache"), mirror=mirror
+        make_session(), cache_dir=None if mirror else (cache_dir or _default_http_cache()), mirror=mirror
     )
     status = None
     if not as_json:

@@ -33,11 +33,13 @@ TF_YAML = f"{DLC}/main/docs/src/data/tensorflow-inference/2.19-gpu-sagemaker.yml
 
 
 def tree_digest(root: Path) -> dict[str, str]:
-    """sha256 of every catalogue file (the lock and HTTP cache directories are not catalogue)."""
+    """sha256 of every catalogue file: snapshots and the pointer. The lock directory, the HTTP
+    cache and ``status.json`` (the record of refresh attempts, which a refused refresh must
+    update) are not catalogue."""
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.relative_to(root).parts[0] not in ("locks", "http-cache")
+        if p.is_file() and p.relative_to(root).parts[0] not in ("locks", "http-cache", "status.json")
     }
 
 
@@ -148,6 +150,11 @@ def test_a_broken_document_refuses_the_refresh_and_keeps_the_catalogue(fault, go
     assert url in failed[0].error or url.rsplit("/", 1)[-1] in failed[0].error, failed[0].error
     assert failed[0].name in report.reason
     assert tree_digest(good_catalog) == before
+    status = Store(good_catalog).status()
+    assert status["last_refresh"]["outcome"] == "refused"
+    assert status["sources"][failed[0].name]["last_status"] == "failed"
+    assert status["sources"][failed[0].name]["error"] == failed[0].error
+    assert all(v["last_status"] == "ok" for k, v in status["sources"].items() if k != failed[0].name)
 
 
 def _replay(status_for: dict[str, object]):
