@@ -65,6 +65,15 @@ print(json.dumps(out))
 """
 
 
+def _same(ours: str, theirs: str) -> str:
+    """'yes', 'pinned' when ours is the same image under its more specific tag, else 'NO'."""
+    if ours == theirs:
+        return "yes"
+    repo_a, _, tag_a = ours.partition(":")
+    repo_b, _, tag_b = theirs.partition(":")
+    return "pinned" if repo_a == repo_b and tag_a.startswith(tag_b + "-") else f"NO (SDK: {theirs})"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
@@ -125,7 +134,7 @@ def main() -> None:
         return
     sdk = json.loads(res.stdout.strip().splitlines()[-1])
     print(f"SDK: from sagemaker import image_uris: {sdk['import_s']:.2f} s")
-    print(f"{'query':52} {'smcat us':>9} {'SDK us':>9} {'speed-up':>9}  same URI")
+    print(f"{'query':52} {'smcat us':>9} {'SDK us':>9} {'speed-up':>9}  same image")
     ratios = []
     for (fw, v, region, kw), mine, ours_uri, theirs, their_uri in zip(
         QUERIES, per_query, ours, sdk["per_call_us"], sdk["uris"], strict=True
@@ -135,7 +144,7 @@ def main() -> None:
             print(f"{label:52} {mine:9.1f} {'-':>9} {'-':>9}  SDK: {their_uri}")
             continue
         ratios.append(theirs / mine)
-        print(f"{label:52} {mine:9.1f} {theirs:9.0f} {theirs / mine:8.0f}x  {ours_uri == their_uri}")
+        print(f"{label:52} {mine:9.1f} {theirs:9.0f} {theirs / mine:8.0f}x  {_same(ours_uri, their_uri)}")
     if ratios:
         print(
             f"speed-up over the SDK: median {statistics.median(ratios):.0f}x, min {min(ratios):.0f}x "
