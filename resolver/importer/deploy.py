@@ -19,27 +19,27 @@ __all__ = [
     "validate_instance_type",
 ]
 
-_INSTANCE = re.compile(
-    r"^ml\.(?P<family>[a-z]+\d+[a-z]*(?:-flex)?)\.(?:nano|micro|small|medium|large|metal|\d*xlarge)$"
-)
-_GPU_FAMILY = re.compile(r"^(p\d+[a-z]*|g\d+[a-z]*)$")
 SUBMIT_DIRECTORY = "/opt/ml/model/code"
 
 
 def validate_instance_type(instance_type: str) -> str:
-    """Refuse malformed instance types before any AWS call; return the family."""
-    m = _INSTANCE.match(instance_type or "")
-    if not m:
-        raise InvalidImportRequest(
-            f"Invalid instance type: {instance_type!r}. Expected ml.<family>.<size>, e.g. ml.m5.large, "
-            "ml.g4dn.xlarge, ml.p3.2xlarge",
-            field="instance_type",
-        )
-    return m["family"]
+    """Refuse a malformed or unknown instance type before any AWS call; return its processor.
+
+    The instance-family table is the catalogue's (``catalog.instances``), shared with resolution.
+    """
+    from catalog.errors import InvalidQuery
+    from catalog.instances import instance_profile
+
+    try:
+        processor, _arch = instance_profile(instance_type)
+    except InvalidQuery as e:
+        raise InvalidImportRequest(str(e), field="instance_type") from None
+    return processor
 
 
 def is_gpu_instance(instance_type: str) -> bool:
-    return bool(_GPU_FAMILY.match(validate_instance_type(instance_type)))
+    """True for GPU instance families (ml.p3, ml.g4dn, ml.g5, ...)."""
+    return validate_instance_type(instance_type) == "gpu"
 
 
 def is_gpu_image(uri: str) -> bool:
