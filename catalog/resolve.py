@@ -211,7 +211,8 @@ class _Entry:
         return a
 
     def secondary_key(self) -> tuple:
-        """Within one version: cpu first, x86_64 first, newest python, newest CUDA, verbatim tags."""
+        """Within one version: cpu first, x86_64 first, newest python, newest CUDA, verbatim tags,
+        then the newest build variant (DJL ``lmi20.0.0`` before ``lmi18.0.0``, newer Neuron SDKs)."""
         py = _py_rank(self.py)
         cuda = parse_image_version(self.cuda) if self.cuda else None
         return (
@@ -221,6 +222,7 @@ class _Entry:
             cuda is None,
             tuple(-x for x in cuda.release) if cuda else (),
             self.derived,
+            tuple(-int(n) for n in re.findall(r"\d+", self.record.variant or "")),
             self.record.repository,
             self.record.tags[0],
         )

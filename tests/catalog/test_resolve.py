@@ -17,6 +17,7 @@ from catalog.errors import InvalidQuery, NoMatch
 from catalog.models import ImageRecord, Provenance, Snapshot
 from catalog.names import dns_suffix
 from catalog.resolve import Resolution, framework_info, list_frameworks, resolve
+from catalog.store import make_snapshot
 
 DLC = "763104351884"
 DLC_CN = "727897471807"
@@ -646,3 +647,29 @@ def test_speed_figure():
     ) / (n // 4 * len(queries))
     print(f"resolve(): {per_call * 1e6:.1f} us/call over {len(big.images)} records")
     assert per_call < 1e-3  # a sanity bound; the figure itself is reported by bench/
+
+
+def test_newest_build_variant_wins_within_one_version():
+    # DJL ships one framework version per engine build; Neuron one per SDK: the newest build wins.
+    accounts = {"us-west-2": "763104351884"}
+    builds = [
+        ImageRecord(
+            "djl-inference",
+            "0.36.0",
+            "inference",
+            "gpu",
+            "djl-inference",
+            tags=(f"0.36.0-lmi{v}-cu128",),
+            py_version="py312",
+            accounts=accounts,
+            variant=f"lmi{v}",
+        )
+        for v in ("18.0.0", "20.0.0", "9.0.0")
+    ]
+    snap = make_snapshot(builds)
+    res = resolve("djl-inference", "0.36", "us-west-2", gpu=True, snapshot=snap)
+    assert res.tag == "0.36.0-lmi20.0.0-cu128"
+    assert [a["uri"].rsplit(":", 1)[1] for a in res.to_dict()["alternatives"]] == [
+        "0.36.0-lmi18.0.0-cu128",
+        "0.36.0-lmi9.0.0-cu128",
+    ]
