@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 
+from catalog.errors import SmcatError
 from catalog.models import Snapshot
 from catalog.store import Store
 
@@ -27,6 +28,8 @@ class CatalogHolder:
         self._snapshot: Snapshot = store.load()
         self._checked = clock()
         self.loaded_at = time.time()
+        #: Why the last pointer check failed (None when it worked); shown by /healthz.
+        self.last_error: str | None = None
 
     @property
     def snapshot(self) -> Snapshot:
@@ -35,6 +38,10 @@ class CatalogHolder:
         if now - self._checked >= self.reload_seconds:
             self._maybe_reload(now)
         return self._snapshot
+
+    def check_now(self) -> None:
+        """Check the pointer at once (after this process published a version itself)."""
+        self._maybe_reload(self._clock())
 
     def _maybe_reload(self, now: float) -> None:
         if not self._lock.acquire(blocking=False):
@@ -45,5 +52,8 @@ class CatalogHolder:
             if cid and cid != self._snapshot.id:
                 self._snapshot = self.store.load(cid)  # fully loaded before the swap
                 self.loaded_at = time.time()
+            self.last_error = None
+        except SmcatError as e:  # the store is unreachable or a file is bad: keep serving what we have
+            self.last_error = f"{type(e).__name__}: {e}"
         finally:
             self._lock.release()

@@ -227,6 +227,10 @@ def _refresh_locked(store, fetcher, scrapers, force, max_loss, progress, now, pr
         return report("refused", reports, reason="; ".join(f"{r.name}: {r.error}" for r in failed))
     snap = build_snapshot(inp, reports, now=now or datetime.now(UTC))
     if previous and store.load(previous).content_hash == snap.content_hash:
+        if store.layer.read("CURRENT") is None:
+            # Same as a base layer's (the shipped) version: pin it in the writable layer, so replicas
+            # sharing this store serve it rather than whatever their own package ships.
+            store.set_current(previous)
         return report("unchanged", reports, snapshot_id=previous)
     try:
         d = store.check_gates(snap, max_loss=1.0 if force else max_loss)

@@ -37,10 +37,11 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from resolver.cli import catalog_cmds, resolve_cmds
+    from resolver.cli import catalog_cmds, resolve_cmds, status_cmds
     from resolver.importer import cli as import_cmds
 
     catalog_cmds.register(cli)
+    status_cmds.register(catalog_cmds.catalog)
     resolve_cmds.register(cli)
     import_cmds.register(cli)
 

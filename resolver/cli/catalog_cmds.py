@@ -9,8 +9,9 @@ import click
 
 from catalog.errors import RefreshRefused
 from catalog.snapshot_io import record_to_dict
-from catalog.store import Diff, open_store
+from catalog.store import Diff, Store, diff_snapshots
 from resolver.cli.output import console, emit_json, err_console, table
+from resolver.stores import open_any_store as open_store
 
 __all__ = ["register"]
 
@@ -18,8 +19,8 @@ _catalog_opt = click.option(
     "--catalog",
     "catalog_dir",
     envvar="SMCAT_CATALOG",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Catalogue directory (default: $SMCAT_CATALOG or ~/.local/share/smcat/catalog, "
+    metavar="DIR|s3://BUCKET/PREFIX",
+    help="Catalogue location (default: $SMCAT_CATALOG or ~/.local/share/smcat/catalog, "
     "overlaid on the snapshot shipped with smcat).",
 )
 _json_opt = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
@@ -50,6 +51,123 @@ def _print_diff(d: Diff, *, limit: int = 20) -> None:
         console.print(f"  - region {r}")
 
 
+class _Interval(click.ParamType):
+    name = "INTERVAL"
+
+    def convert(self, value, param, ctx) -> float:
+        if isinstance(value, (int, float)):
+            return float(value)
+        from scrapers.scheduler import parse_interval
+
+        try:
+            return parse_interval(value)
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+
+
+def _note_of(store: Store, report):
+    """The release note of a refresh that published (new version against the previous one)."""
+    from catalog.release_notes import summarize
+
+    if report.outcome != "published" or not report.snapshot_id:
+        return None
+    old = store.load(report.previous_id) if report.previous_id else None
+    return summarize(old, store.load(report.snapshot_id))
+
+
+def _print_note(note) -> None:
+    for line in note.lines():
+        console.print(line, markup=False)
+
+
+def _print_report(store: Store, report, as_json: bool) -> None:
+    note = _note_of(store, report)
+    if as_json:
+        emit_json({**report.to_dict(), "summary": note.to_dict() if note else None})
+        return
+    rows = [
+        [s.name, s.status, s.documents, s.images, s.registries, f"{s.seconds:.2f}", s.error or ""]
+        for s in report.sources
+    ]
+    console.print(table("sources", ["source", "status", "docs", "images", "regions", "s", "error"], rows))
+    if report.outcome == "published":
+        console.print(f"published {report.snapshot_id} in {report.seconds:.2f}s")
+        if note:
+            _print_note(note)
+        if report.diff:
+            _print_diff(report.diff)
+    elif report.outcome == "unchanged":
+        console.print(f"unchanged: the sources give the same catalogue as {report.snapshot_id}")
+    else:
+        err_console.print(f"refused: {report.reason}")
+        err_console.print(f"the current version stays: {report.previous_id or '(none)'}")
+
+
+def _utc_now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}h{m:02d}m" if h else (f"{m}m{s:02d}s" if m else f"{s}s")
+
+
+def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int | None, as_json: bool) -> int:
+    """``refresh --every``: run ``once`` on a schedule until SIGTERM/SIGINT; returns the exit code."""
+    import json
+    import signal
+    import threading
+
+    from scrapers.scheduler import run_every
+
+    stop = threading.Event()
+    signalled: list[int] = []
+
+    def on_signal(signum, frame) -> None:
+        signalled.append(signum)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def report_run(run) -> None:
+        rep = run.result
+        nxt = None if run.next_delay is None else round(run.next_delay, 1)
+        if as_json:
+            data = {"run": run.number, "at": _utc_now(), "next_in_seconds": nxt}
+            if rep is not None:
+                note = _note_of(store, rep)
+                data.update(rep.to_dict(), summary=note.to_dict() if note else None)
+            else:
+                data.update(outcome="error", reason=f"{type(run.error).__name__}: {run.error}")
+            click.echo(json.dumps(data, sort_keys=True, default=str))
+            return
+        if rep is None:
+            what = f"error: {type(run.error).__name__}: {run.error}"
+        elif rep.outcome == "published":
+            note = _note_of(store, rep)
+            what = f"published {rep.snapshot_id}" + (f" ({note.headline})" if note else "")
+        elif rep.outcome == "unchanged":
+            what = f"unchanged {rep.snapshot_id}"
+        else:
+            what = f"refused: {rep.reason}"
+        when = "stopping" if nxt is None else f"next in {_duration(nxt)}"
+        click.echo(f"{_utc_now()} run {run.number}: {what}; {when}")
+
+    try:
+        runs = run_every(once, every, jitter=jitter, stop=stop, on_result=report_run, max_runs=max_runs)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if signalled:
+        err_console.print(f"stopped by signal {signal.Signals(signalled[0]).name} after {len(runs)} run(s)")
+        return 0
+    return 0 if not runs or runs[-1].ok else RefreshRefused.exit_code
+
+
 @click.command()
 @click.option(
     "--mirror",
@@ -71,13 +189,34 @@ def _print_diff(d: Diff, *, limit: int = 20) -> None:
     envvar="SMCAT_HTTP_CACHE",
     help="Conditional-GET cache directory (default: <catalog>/http-cache).",
 )
+@click.option(
+    "--every",
+    type=_Interval(),
+    help="Run in a loop, once per INTERVAL (90s, 30m, 6h, 1d), until SIGTERM or SIGINT.",
+)
+@click.option(
+    "--jitter",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=0.1,
+    show_default=True,
+    help="With --every: spread each wait by up to this share of the interval.",
+)
+@click.option(
+    "--max-runs",
+    type=click.IntRange(1),
+    help="With --every: stop after this many runs (default: run until stopped).",
+)
 @_json_opt
-def refresh(mirror, catalog_dir, force, max_loss, cache_dir, as_json) -> None:
+def refresh(mirror, catalog_dir, force, max_loss, cache_dir, every, jitter, max_runs, as_json) -> None:
     """Scrape every source, then publish a new catalogue version if anything changed.
 
     Exit 0 when a version is published or nothing changed; 4 when the refresh is refused
-    (a source failed or parsed to nothing, or too many images would be lost): the current
-    version is then kept unchanged.
+    (a source failed or parsed to nothing, too many images would be lost, or another refresh
+    holds the lock): the current version is then kept unchanged.
+
+    With --every, run in a loop (a line, or a JSON line with --json, per run); after a failed
+    run retry sooner with exponential backoff. SIGTERM or SIGINT lets a running refresh finish,
+    then exits 0. With --max-runs the exit code is the last run's.
     """
     from scrapers.http import Fetcher, make_session
     from scrapers.refresh import run_refresh
@@ -86,6 +225,14 @@ def refresh(mirror, catalog_dir, force, max_loss, cache_dir, as_json) -> None:
     fetcher = Fetcher(
         make_session(), cache_dir=None if mirror else (cache_dir or _default_http_cache()), mirror=mirror
     )
+    if every is not None:
+
+        def once():
+            return run_refresh(store, fetcher, force=force, max_loss=max_loss)
+
+        code = _run_loop(store, once, every=every, jitter=jitter, max_runs=max_runs, as_json=as_json)
+        raise click.exceptions.Exit(code)
+
     status = None
     if not as_json:
         status = err_console.status("refreshing...")
@@ -105,23 +252,7 @@ def refresh(mirror, catalog_dir, force, max_loss, cache_dir, as_json) -> None:
     finally:
         if status is not None:
             status.stop()
-    if as_json:
-        emit_json(report.to_dict())
-    else:
-        rows = [
-            [s.name, s.status, s.documents, s.images, s.registries, f"{s.seconds:.2f}", s.error or ""]
-            for s in report.sources
-        ]
-        console.print(table("sources", ["source", "status", "docs", "images", "regions", "s", "error"], rows))
-        if report.outcome == "published":
-            console.print(f"published {report.snapshot_id} in {report.seconds:.2f}s")
-            if report.diff:
-                _print_diff(report.diff)
-        elif report.outcome == "unchanged":
-            console.print(f"unchanged: the sources give the same catalogue as {report.snapshot_id}")
-        else:
-            err_console.print(f"refused: {report.reason}")
-            err_console.print(f"the current version stays: {report.previous_id or '(none)'}")
+    _print_report(store, report, as_json)
     if not report.ok:
         raise click.exceptions.Exit(RefreshRefused.exit_code)
 
@@ -206,13 +337,45 @@ def show(version, catalog_dir, framework, as_json) -> None:
 @click.argument("new", required=False)
 @_catalog_opt
 @_json_opt
-def diff(old, new, catalog_dir, as_json) -> None:
-    """Diff two versions (NEW defaults to the current one). Versions: id, id prefix, hash or date."""
-    d = open_store(catalog_dir).diff(old, new)
-    if as_json:
-        emit_json(d.to_dict())
+@click.option("--markdown", is_flag=True, help="Print the release note of NEW against OLD as Markdown.")
+def diff(old, new, catalog_dir, as_json, markdown) -> None:
+    """Diff two versions (NEW defaults to the current one): a summary, then every image.
+
+    Versions: id, id prefix, hash or date.
+    """
+    from catalog.release_notes import summarize
+
+    store = open_store(catalog_dir)
+    a, b = store.load(old), store.load(new)
+    d, note = diff_snapshots(a, b), summarize(a, b)
+    if markdown:
+        click.echo(note.to_markdown(), nl=False)
+    elif as_json:
+        emit_json({**d.to_dict(), "summary": note.to_dict()})
     else:
+        _print_note(note)
         _print_diff(d, limit=200)
+
+
+@catalog.command()
+@click.argument("version", required=False)
+@_catalog_opt
+@_json_opt
+@click.option("--markdown", is_flag=True, help="Print the note as Markdown (a release note).")
+def notes(version, catalog_dir, as_json, markdown) -> None:
+    """What VERSION (default: current) brought against the version before it.
+
+    New frameworks, versions and regions, retired ones, and changed images.
+    """
+    from catalog.release_notes import note_for
+
+    note = note_for(open_store(catalog_dir), version)
+    if markdown:
+        click.echo(note.to_markdown(), nl=False)
+    elif as_json:
+        emit_json(note.to_dict())
+    else:
+        _print_note(note)
 
 
 @catalog.command()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from typing import Any
 
 import click
@@ -11,8 +13,16 @@ from rich.table import Table
 
 __all__ = ["console", "emit_json", "err_console", "table"]
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+def _width(stream) -> int | None:
+    """The terminal's width; 200 columns when piped (rich would squeeze tables into 80)."""
+    if stream.isatty() or os.environ.get("COLUMNS"):
+        return None
+    return 200
+
+
+console = Console(highlight=False, soft_wrap=True, width=_width(sys.stdout))
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, width=_width(sys.stderr))
 
 
 def emit_json(data: Any) -> None:

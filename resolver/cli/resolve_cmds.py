@@ -31,7 +31,9 @@ __all__ = ["register"]
 @click.option("--os", "os_", help="Operating system, e.g. ubuntu22.04.")
 @click.option("--platform", help="sagemaker or ec2.")
 @click.option("--catalog-version", help="Pin a catalogue version (id, hash) or a date (as of).")
-@click.option("--catalog", "catalog_dir", envvar="SMCAT_CATALOG", help="Catalogue directory.")
+@click.option(
+    "--catalog", "catalog_dir", envvar="SMCAT_CATALOG", help="Catalogue directory or s3://bucket/prefix."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the full answer as JSON.")
 def resolve(
     framework,
@@ -55,7 +57,7 @@ def resolve(
     invalid input, 3 when nothing matches (the message says what exists).
     """
     from catalog.resolve import resolve as do_resolve
-    from catalog.store import open_store
+    from resolver.stores import open_any_store as open_store
 
     snap = open_store(catalog_dir).load(catalog_version)
     res = do_resolve(
@@ -97,7 +99,9 @@ def resolve(
 @click.option(
     "--workers", default=1, show_default=True, type=int, envvar="SMCAT_WORKERS", help="Worker processes."
 )
-@click.option("--catalog", "catalog_dir", envvar="SMCAT_CATALOG", help="Catalogue directory.")
+@click.option(
+    "--catalog", "catalog_dir", envvar="SMCAT_CATALOG", help="Catalogue directory or s3://bucket/prefix."
+)
 def serve(host, port, workers, catalog_dir) -> None:
     """Run the HTTP service (GET /image, /frameworks, /regions, /catalog/..., /healthz; docs at /docs)."""
     import os

@@ -1,4 +1,10 @@
-"""``GET /healthz``: is the service serving, which catalogue version, and how fresh its sources are."""
+"""``GET /healthz``: is the service serving, which catalogue version, and how fresh its sources are.
+
+Always 200 while a catalogue is served: ``status`` is ``degraded`` (with ``reasons``) when the
+newest successful refresh is older than ``SMCAT_STALE_AFTER_HOURS`` (the catalogue's own
+creation time when no refresh ever ran here), or when the last refresh failed or was refused.
+The service keeps serving the last good catalogue either way.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,13 @@ from datetime import UTC, datetime
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from catalog.errors import SmcatError
 from resolver.deps import HolderDep, SettingsDep
 
 router = APIRouter(tags=["health"])
+
+#: What ``status.json`` records per source (see ``scrapers.refresh.record_status``).
+_FRESHNESS = ("last_attempt", "last_success", "last_change", "last_status", "error")
 
 
 def _age_hours(iso: str | None, now: datetime) -> float | None:
@@ -19,28 +29,66 @@ def _age_hours(iso: str | None, now: datetime) -> float | None:
         t = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     except ValueError:
         return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=UTC)
     return round((now - t).total_seconds() / 3600, 2)
+
+
+def freshness(snap, status: dict, stale_after_hours: float, now: datetime) -> dict:
+    """The health document for ``snap`` and the store's ``status.json`` contents at ``now``."""
+    recorded = status.get("sources", {})
+    sources = {}
+    for name in sorted(set(snap.sources) | set(recorded)):
+        info = dict(snap.sources.get(name, {}))
+        info["age_hours"] = _age_hours(info.get("fetched_at"), now)
+        rec = recorded.get(name, {})
+        info.update({k: rec.get(k) for k in _FRESHNESS})
+        sources[name] = info
+    last_refresh = status.get("last_refresh")
+    last_ok = status.get("last_successful_refresh")
+    basis = last_ok or snap.created_at
+    ok_age = _age_hours(basis, now)
+    reasons = []
+    if ok_age is None or ok_age > stale_after_hours:
+        what = "successful refresh" if last_ok else "catalogue version (no refresh has run here)"
+        reasons.append(
+            f"the newest {what} is {ok_age if ok_age is not None else '?'} h old "
+            f"(limit {stale_after_hours:g} h, SMCAT_STALE_AFTER_HOURS)"
+        )
+    if last_refresh and last_refresh.get("outcome") not in ("published", "unchanged"):
+        reasons.append(
+            f"the last refresh at {last_refresh.get('at')} was {last_refresh.get('outcome')}: "
+            f"{last_refresh.get('reason') or 'no reason recorded'}"
+        )
+    for name, info in sources.items():
+        if info.get("last_status") == "failed":
+            reasons.append(f"source {name} is failing since {info.get('last_attempt')}: {info.get('error')}")
+    return {
+        "status": "degraded" if reasons else "ok",
+        "reasons": reasons,
+        "catalog_version": snap.id,
+        "catalog_created_at": snap.created_at,
+        "catalog_age_hours": _age_hours(snap.created_at, now),
+        "stale_after_hours": stale_after_hours,
+        "last_refresh": last_refresh,
+        "last_successful_refresh": last_ok,
+        "last_successful_refresh_age_hours": _age_hours(last_ok, now),
+        "images": len(snap.images),
+        "sources": sources,
+    }
 
 
 @router.get("/healthz")
 async def healthz(holder: HolderDep, settings: SettingsDep) -> JSONResponse:
-    """Serving status (``degraded`` past the age limit, still serving) and per-source freshness."""
+    """Serving status (``degraded`` with reasons when stale or failing) and per-source freshness."""
     snap = holder.snapshot
-    now = datetime.now(UTC)
-    age = _age_hours(snap.created_at, now)
-    status = "ok" if age is not None and age <= settings.stale_after_hours else "degraded"
-    sources = {
-        name: {**info, "age_hours": _age_hours(info.get("fetched_at"), now)}
-        for name, info in sorted(snap.sources.items())
-    }
-    return JSONResponse(
-        {
-            "status": status,
-            "catalog_version": snap.id,
-            "catalog_created_at": snap.created_at,
-            "catalog_age_hours": age,
-            "stale_after_hours": settings.stale_after_hours,
-            "images": len(snap.images),
-            "sources": sources,
-        }
-    )
+    try:
+        status = holder.store.status()
+    except SmcatError as e:  # the store is unreachable: still answer, and say so
+        status = {}
+        holder.last_error = f"{type(e).__name__}: {e}"
+    body = freshness(snap, status, settings.stale_after_hours, datetime.now(UTC))
+    if holder.last_error:
+        body["status"] = "degraded"
+        body.setdefault("reasons", []).append(f"catalogue store check failed: {holder.last_error}")
+    return JSONResponse(body)

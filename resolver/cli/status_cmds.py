@@ -1,0 +1,206 @@
+"""``smcat catalog status`` and ``smcat catalog eol``: how fresh the catalogue is, what nears end of patch."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+import click
+
+from resolver.cli.output import console, emit_json, table
+from resolver.stores import open_any_store as open_store
+
+__all__ = ["parse_within", "register"]
+
+_catalog_opt = click.option(
+    "--catalog",
+    "catalog_dir",
+    envvar="SMCAT_CATALOG",
+    help="Catalogue directory or s3://bucket/prefix (default: $SMCAT_CATALOG or "
+    "~/.local/share/smcat/catalog, overlaid on the snapshot shipped with smcat).",
+)
+_json_opt = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+_WITHIN_RE = re.compile(r"^\s*(\d+)\s*([dwmy]?)\s*$", re.IGNORECASE)
+_UNIT_DAYS = {"": 1, "d": 1, "w": 7, "m": 30, "y": 365}
+
+
+def parse_within(value: str) -> int:
+    """``90d``, ``12w``, ``6m`` (30-day months), ``1y`` or a bare number of days -> days."""
+    m = _WITHIN_RE.match(str(value))
+    if not m:
+        raise ValueError(f"Invalid duration: {value!r}. Use e.g. 90d, 12w, 6m, 1y or a number of days.")
+    return int(m[1]) * _UNIT_DAYS[m[2].lower()]
+
+
+class _Within(click.ParamType):
+    name = "DURATION"
+
+    def convert(self, value, param, ctx) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_within(value)
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+
+
+def _age(iso: str | None, now: datetime) -> str | None:
+    """A human age (``3h``, ``2d 4h``) of an ISO time, or None."""
+    if not iso:
+        return None
+    try:
+        t = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=UTC)
+    minutes = int((now - t).total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, days = minutes // 60, minutes // (60 * 24)
+    return f"{hours}h" if days == 0 else f"{days}d {hours % 24}h"
+
+
+@click.command()
+@_catalog_opt
+@_json_opt
+def status(catalog_dir, as_json) -> None:
+    """Per-source freshness (last attempt, success, change, failure) and the current version's age."""
+    store = open_store(catalog_dir)
+    snap = store.load()
+    st = store.status()
+    now = datetime.now(UTC)
+    recorded = st.get("sources", {})
+    names = sorted(set(snap.sources) | set(recorded))
+    data = {
+        "catalog": store.location,
+        "current": snap.id,
+        "created_at": snap.created_at,
+        "age": _age(snap.created_at, now),
+        "images": len(snap.images),
+        "last_refresh": st.get("last_refresh"),
+        "last_successful_refresh": st.get("last_successful_refresh"),
+        "sources": {
+            n: {
+                "fetched_at": snap.sources.get(n, {}).get("fetched_at"),
+                **{k: recorded.get(n, {}).get(k) for k in ("last_attempt", "last_success", "last_change")},
+                "last_status": recorded.get(n, {}).get("last_status"),
+                "error": recorded.get(n, {}).get("error"),
+            }
+            for n in names
+        },
+    }
+    if as_json:
+        emit_json(data)
+        return
+    console.print(
+        f"catalogue {data['catalog']}: current version {snap.id} (created {snap.created_at}, "
+        f"{data['age']} ago), {len(snap.images)} images"
+    )
+    last = st.get("last_refresh")
+    if last:
+        console.print(
+            f"last refresh {last.get('at')}: {last.get('outcome')}"
+            + (f" ({last.get('reason')})" if last.get("reason") else "")
+        )
+        console.print(f"last successful refresh: {st.get('last_successful_refresh') or 'never'}")
+    else:
+        console.print("no refresh has run into this catalogue yet (see 'smcat refresh')")
+    rows = [
+        [
+            n,
+            s["last_status"] or "-",
+            s["last_attempt"],
+            s["last_success"],
+            s["last_change"],
+            s["fetched_at"],
+            s["error"] or "",
+        ]
+        for n, s in data["sources"].items()
+    ]
+    console.print(
+        table(
+            "sources",
+            ["source", "status", "last attempt", "last success", "last change", "in current", "error"],
+            rows,
+        )
+    )
+
+
+@click.command()
+@click.option(
+    "--within",
+    type=_Within(),
+    default="90d",
+    show_default=True,
+    help="Also list images reaching end of patch within this time: 90d, 12w, 6m, 1y or days.",
+)
+@click.option("--framework", help="Only images of this framework (aliases like keras, torch work).")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Report as of this date (default: today, UTC).",
+)
+@_catalog_opt
+@_json_opt
+def eol(within, framework, today, catalog_dir, as_json) -> None:
+    """List images past their end of patch, or reaching it soon, with the newest supported successor."""
+    from catalog.lifecycle import eol_report
+    from catalog.names import canonical_framework
+
+    snap = open_store(catalog_dir).load()
+    day: date = today.date() if today else datetime.now(UTC).date()
+    fw = canonical_framework(framework) if framework else None
+    rows = eol_report(snap, today=day, within_days=within, framework=fw)
+    if as_json:
+        emit_json(
+            {"catalog_version": snap.id, "today": day.isoformat(), "within_days": within, "images": rows}
+        )
+        return
+    past = sum(r["status"] == "past" for r in rows)
+    console.print(
+        f"{past} images past end of patch, {len(rows) - past} reaching it within {within} days "
+        f"(as of {day}, catalogue {snap.id})"
+    )
+    if not rows:
+        return
+    console.print(
+        table(
+            None,
+            [
+                "",
+                "framework",
+                "version",
+                "scope",
+                "proc",
+                "repository",
+                "tag",
+                "ga",
+                "eop",
+                "days",
+                "successor",
+            ],
+            [
+                [
+                    r["status"],
+                    r["framework"],
+                    r["version"],
+                    r["scope"],
+                    r["processor"],
+                    r["repository"],
+                    r["tag"],
+                    r["ga"],
+                    r["eop"],
+                    r["days_left"],
+                    f"{r['successor']['version']} ({r['successor']['tag']})" if r["successor"] else "none",
+                ]
+                for r in rows
+            ],
+        )
+    )
+
+
+def register(catalog_group: click.Group) -> None:
+    """Add ``status`` and ``eol`` to the ``smcat catalog`` group."""
+    for cmd in (status, eol):
+        catalog_group.add_command(cmd)

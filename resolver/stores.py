@@ -1,0 +1,46 @@
+"""Open a catalogue store at any location smcat supports: a directory or ``s3://bucket/prefix``.
+
+``catalog`` never imports boto3, so the S3 layer is registered here, in the layer above it:
+importing this module adds ``"s3"`` to ``catalog.store.LAYER_FACTORIES`` (boto3 itself is
+imported only when an S3 store is opened). ``open_any_store`` is ``catalog.store.open_store``
+with that registration guaranteed and ``s3://`` locations mangled by ``pathlib`` repaired.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from catalog import store as _store
+
+__all__ = ["normalize_location", "open_any_store", "register"]
+
+
+def _s3_factory(location: str):
+    """``s3://bucket/prefix`` -> an ``S3Layer`` using boto3's standard configuration."""
+    from resolver.s3_layer import S3Layer
+
+    return S3Layer.from_url(location)
+
+
+def register() -> None:
+    """Add the ``s3`` scheme to ``catalog.store.LAYER_FACTORIES`` (idempotent, does not import boto3)."""
+    _store.LAYER_FACTORIES.setdefault("s3", _s3_factory)
+
+
+def normalize_location(location: str | os.PathLike | None) -> str | None:
+    """Undo ``Path("s3://b/p")`` -> ``"s3:/b/p"`` (a CLI option typed as a path does that)."""
+    if location is None or location == "":
+        return None
+    loc = str(location)
+    return re.sub(r"^s3:/+", "s3://", loc) if re.match(r"^s3:/", loc) else loc
+
+
+def open_any_store(location: str | os.PathLike | None = None, **kw) -> _store.Store:
+    """``catalog.store.open_store`` for a directory or ``s3://bucket/prefix`` (default ``$SMCAT_CATALOG``)."""
+    register()
+    loc = normalize_location(location) or normalize_location(os.environ.get("SMCAT_CATALOG"))
+    return _store.open_store(loc, **kw)
+
+
+register()
