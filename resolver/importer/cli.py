@@ -118,37 +118,59 @@ def register(cli_group: click.Group) -> None:
     @cli_group.command("import")
     @click.argument("model", type=click.Path(exists=True))
     @click.option("--framework", "-f", required=True, type=click.Choice(_FRAMEWORKS, case_sensitive=False))
-    @click.option("--version", "-v", "version", required=True)
     @click.option(
-        "--region", "-r", default=lambda: os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        "--version", "-v", "version", required=True, help="Framework version: 2.6, 2.0.4, 1.0-1, ..."
+    )
+    @click.option(
+        "--region",
+        "-r",
+        default=lambda: os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
+        help="AWS region (default: $AWS_REGION).",
     )
     @click.option("--role", required=True, help="SageMaker execution role ARN.")
     @click.option(
-        "--mode", type=click.Choice(["endpoint", "serverless", "batch", "register"]), default="endpoint"
+        "--mode",
+        type=click.Choice(["endpoint", "serverless", "batch", "register"]),
+        default="endpoint",
+        show_default=True,
+        help="Real-time endpoint, serverless endpoint, batch transform job, or register the model only.",
     )
-    @click.option("--instance-type", default="ml.m5.large", show_default=True)
-    @click.option("--instance-count", type=int, default=1, show_default=True)
+    @click.option(
+        "--instance-type", default="ml.m5.large", show_default=True, help="Endpoint / job instances."
+    )
+    @click.option("--instance-count", type=int, default=1, show_default=True, help="How many instances.")
     @click.option("--image-uri", default=None, help="Custom image (bypasses the catalogue).")
-    @click.option("--py-version", default=None)
+    @click.option("--py-version", default=None, help="Python version of the image, e.g. py310.")
     @click.option("--bucket", default=None, help="Default: sagemaker-<region>-<account>.")
-    @click.option("--prefix", default="smcat", show_default=True)
+    @click.option("--prefix", default="smcat", show_default=True, help="S3 key prefix.")
     @click.option("--name", default=None, help="Base name (default: the model's file name).")
     @click.option("--entry-point", type=click.Path(exists=True, dir_okay=False), default=None)
     @click.option("--source-dir", type=click.Path(exists=True, file_okay=False), default=None)
     @click.option("--env", "env", multiple=True, help="KEY=VALUE container environment (repeatable).")
     @click.option("--tag", "tags", multiple=True, help="KEY=VALUE tag (repeatable).")
-    @click.option("--serverless-memory", type=int, default=2048, show_default=True)
-    @click.option("--serverless-concurrency", type=int, default=5, show_default=True)
-    @click.option("--batch-input", default=None)
-    @click.option("--batch-output", default=None)
-    @click.option("--content-type", default=None)
-    @click.option("--split-type", type=click.Choice(["None", "Line", "RecordIO", "TFRecord"]), default=None)
-    @click.option("--packaging", type=click.Choice(["archive", "training-job"]), default="archive")
+    @click.option("--serverless-memory", type=int, default=2048, show_default=True, help="MB (serverless).")
+    @click.option("--serverless-concurrency", type=int, default=5, show_default=True, help="Max concurrency.")
+    @click.option("--batch-input", default=None, help="s3:// input prefix (batch).")
+    @click.option("--batch-output", default=None, help="s3:// output prefix (batch).")
+    @click.option("--content-type", default=None, help="Input content type (batch), e.g. text/csv.")
+    @click.option(
+        "--split-type",
+        type=click.Choice(["None", "Line", "RecordIO", "TFRecord"]),
+        default=None,
+        help="How batch input is split into records.",
+    )
+    @click.option(
+        "--packaging",
+        type=click.Choice(["archive", "training-job"]),
+        default="archive",
+        show_default=True,
+        help="Build model.tar.gz here, or let a SageMaker training job build it.",
+    )
     @click.option("--overwrite", is_flag=True, help="Replace a different object at the S3 key.")
-    @click.option("--keep-on-failure", is_flag=True)
-    @click.option("--no-wait", is_flag=True)
+    @click.option("--keep-on-failure", is_flag=True, help="Leave what was created if a later step fails.")
+    @click.option("--no-wait", is_flag=True, help="Do not wait for the endpoint / transform job.")
     @click.option("--dry-run", is_flag=True, help="Print the plan; call nothing.")
-    @click.option("--json", "as_json", is_flag=True)
+    @click.option("--json", "as_json", is_flag=True, help="Print the plan / result as JSON.")
     @click.option("--resolver-url", default=None, help="Resolve the image through an smcat service.")
     @click.option("--endpoint-url", default=None, help="AWS endpoint (e.g. a local moto server).")
     @click.option("--profile", default=None, help="AWS profile (default: the standard chain).")
