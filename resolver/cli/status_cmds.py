@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import click
 
+from catalog.times import age_seconds
 from resolver.cli.output import console, emit_json, table
 from resolver.stores import open_any_store as open_store
 
@@ -46,15 +47,10 @@ class _Within(click.ParamType):
 
 def _age(iso: str | None, now: datetime) -> str | None:
     """A human age (``3h``, ``2d 4h``) of an ISO time, or None."""
-    if not iso:
+    seconds = age_seconds(iso, now)
+    if seconds is None:
         return None
-    try:
-        t = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=UTC)
-    minutes = int((now - t).total_seconds() // 60)
+    minutes = int(seconds // 60)
     if minutes < 60:
         return f"{minutes}m"
     hours, days = minutes // 60, minutes // (60 * 24)

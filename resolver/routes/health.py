@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from catalog.errors import SmcatError
+from catalog.times import age_seconds
 from resolver.deps import HolderDep, SettingsDep
 
 router = APIRouter(tags=["health"])
@@ -23,15 +24,8 @@ _FRESHNESS = ("last_attempt", "last_success", "last_change", "last_status", "err
 
 
 def _age_hours(iso: str | None, now: datetime) -> float | None:
-    if not iso:
-        return None
-    try:
-        t = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=UTC)
-    return round((now - t).total_seconds() / 3600, 2)
+    seconds = age_seconds(iso, now)
+    return None if seconds is None else round(seconds / 3600, 2)
 
 
 def freshness(snap, status: dict, stale_after_hours: float, now: datetime) -> dict:
