@@ -1,0 +1,66 @@
+"""Resolution over real facts: the catalogue shipped in the package, built from the recorded sources."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog.errors import InvalidQuery, NoMatch
+from catalog.resolve import resolve
+from catalog.store import Store, shipped_dir
+
+SHIPPED = Store(shipped_dir()).load()
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, uri",
+    [
+        # the issue's example: the newest 2.0.x, GPU, Singapore; the docs page's <tag> derived as 2.0.4-gpu
+        (("tensorflow", "2.0", "ap-southeast-1"), {"gpu": True},
+         "763104351884.dkr.ecr.ap-southeast-1.amazonaws.com/tensorflow-inference:2.0.4-gpu"),
+        # Keras is TensorFlow; China regions use the .com.cn suffix and their own DLC account
+        (("keras", "2.19", "cn-north-1"), {},
+         "727897471807.dkr.ecr.cn-north-1.amazonaws.com.cn/tensorflow-inference:2.19.0-cpu-py312-ubuntu22.04-sagemaker"),
+        # Cape Town has its own DLC account
+        (("tensorflow", "2.19", "af-south-1"), {"gpu": True},
+         "626614931356.dkr.ecr.af-south-1.amazonaws.com/tensorflow-inference:2.19.0-gpu-py312-cu122-ubuntu22.04-sagemaker"),
+        # first-party scikit-learn lives in the algorithm registry, not the DLC account
+        (("scikit-learn", "1.0-1", "us-east-1"), {},
+         "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.0-1-cpu-py3"),
+        (("sklearn", "1.0-1", "ap-southeast-1"), {},
+         "121021644041.dkr.ecr.ap-southeast-1.amazonaws.com/sagemaker-scikit-learn:1.0-1-cpu-py3"),
+        # a built-in algorithm: its own account per region, tag "1"
+        (("linear-learner", "latest", "eu-west-1"), {},
+         "438346466558.dkr.ecr.eu-west-1.amazonaws.com/linear-learner:1"),
+        # an instance type picks the processor; the verbatim pinned tag is preferred over a derived one
+        (("pytorch", "1.8.1", "eu-west-1"), {"instance_type": "ml.g4dn.xlarge"},
+         "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:1.8.1-gpu-py36-cu111-ubuntu18.04"),
+        # Graviton: cpu on arm64
+        (("torch", "2.6", "us-east-1"), {"processor": "graviton"},
+         "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference-arm64:2.6.0-cpu-py312-ubuntu22.04-sagemaker"),
+        # Inferentia 2: neuronx, newest Neuron SDK build of the version
+        (("pytorch", "2.7", "us-east-1"), {"instance_type": "ml.inf2.xlarge"},
+         "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference-neuronx:2.7.0-neuronx-py310-sdk2.25.0-ubuntu22.04"),
+        # training scope
+        (("tensorflow", "2.16", "eu-west-1"), {"image_scope": "training", "gpu": True},
+         "763104351884.dkr.ecr.eu-west-1.amazonaws.com/tensorflow-training:2.16.2-gpu-py310-cu123-ubuntu20.04-sagemaker"),
+        # first-party version forms (1.7-1, 3.0-5, 3.2-0) ordered by real version semantics
+        (("xgboost", "latest", "us-east-1"), {},
+         "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.2-0"),
+    ],
+)  # fmt: skip
+def test_real_facts(args, kwargs, uri):
+    assert resolve(*args, snapshot=SHIPPED, **kwargs).uri == uri
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, error, text",
+    [
+        # sklearn 1.2-1 is not in the recorded sources: the error lists what is
+        (("sklearn", "1.2-1", "us-east-1"), {}, NoMatch, "1.9-0, 1.4-2, 1.0-1"),
+        (("tensorfloww", "2.0", "us-east-1"), {}, InvalidQuery, "Did you mean 'tensorflow'"),
+        (("tensorflow", "2.0", "mars-central-1"), {}, NoMatch, "Regions that have"),
+    ],
+)
+def test_real_errors(args, kwargs, error, text):
+    with pytest.raises(error, match=text):
+        resolve(*args, snapshot=SHIPPED, **kwargs)
