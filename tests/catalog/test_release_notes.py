@@ -6,27 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from catalog.models import ImageRecord, Provenance
+from catalog.models import Provenance
 from catalog.release_notes import note_for, predecessor, summarize
 from catalog.store import Store, make_snapshot
-
-P = Provenance("dlc-image-data", "https://example.test/a.yml", "2026-11-01T00:00:00Z", facts=("tags",))
-DLC = {"us-east-1": "763104351884", "ap-southeast-1": "763104351884"}
-
-
-def rec(framework="tensorflow", version="2.19.0", scope="inference", processor="gpu", **kw) -> ImageRecord:
-    base = dict(
-        framework=framework,
-        version=version,
-        image_scope=scope,
-        processor=processor,
-        repository=f"{framework}-{scope}",
-        tags=(f"{version}-{processor}",),
-        accounts=DLC,
-        provenance=(P,),
-    )
-    base.update(kw)
-    return ImageRecord(**base)
+from tests.records import P, rec
 
 
 def snap(images, when="2026-11-01T10:00:00"):

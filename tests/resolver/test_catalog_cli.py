@@ -18,31 +18,13 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 import scrapers.refresh
-from catalog.models import ImageRecord, Provenance
 from catalog.store import Store, diff_snapshots, make_snapshot
 from resolver.app import create_app
 from resolver.catalog_holder import CatalogHolder
 from resolver.cli import cli
 from resolver.settings import Settings
 from scrapers.refresh import RefreshReport
-
-P = Provenance("dlc-image-data", "https://example.test/a.yml", "2030-01-01T00:00:00Z", facts=("tags",))
-DLC = {"us-east-1": "763104351884", "ap-southeast-1": "763104351884"}
-
-
-def rec(framework="tensorflow", version="2.19.0", scope="inference", processor="gpu", **kw) -> ImageRecord:
-    base = dict(
-        framework=framework,
-        version=version,
-        image_scope=scope,
-        processor=processor,
-        repository=f"{framework}-{scope}",
-        tags=(f"{version}-{processor}",),
-        accounts=DLC,
-        provenance=(P,),
-    )
-    base.update(kw)
-    return ImageRecord(**base)
+from tests.records import rec
 
 
 def snap(images, day: int):
