@@ -102,6 +102,13 @@ class ImageRecord:
     variant: str | None = None
     derived_tags: bool = False  # tags computed by convention, not read verbatim
     provenance: tuple[Provenance, ...] = ()
+    #: The SageMaker SDK's tag per spelling of the query it accepts: ``(("2.1", "2.1-gpu-py310"),
+    #: ("2.1.0", "2.1.0-gpu-py310"))``; Hugging Face spellings are ``"4.26/pytorch1.13"``. These are
+    #: the moving tags a user migrating from ``image_uris.retrieve()`` knows.
+    sdk_tags: tuple[tuple[str, str], ...] = ()
+    #: Other framework names sources file this image under (the DLC data's ``pytorch`` for an image
+    #: the SDK calls ``hyperpod-recipes-neuron``); the resolver answers under each.
+    also_known_as: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple:
@@ -146,13 +153,26 @@ class Conflict:
     subject: str  # e.g. "sagemaker-scikit-learn@us-east-1 account"
     field: str
     claims: tuple[tuple[str, str], ...]  # (value, source url)
+    #: The value the catalogue serves, and the precedence rule that chose it.
+    winner: str | None = None
+    reason: str = ""
+
+    @property
+    def kind(self) -> str:
+        """What the sources disagree about (``account``, ``tag``, ``py_version``...)."""
+        return self.field
 
     def to_dict(self) -> dict:
-        return {
+        d: dict = {
             "subject": self.subject,
             "field": self.field,
             "claims": [{"value": v, "url": u} for v, u in self.claims],
         }
+        if self.winner is not None:
+            d["winner"] = self.winner
+        if self.reason:
+            d["reason"] = self.reason
+        return d
 
 
 @dataclass(slots=True)

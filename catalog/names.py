@@ -1,14 +1,18 @@
 """Canonical names: frameworks (with the aliases people type), regions and partitions.
 
-Regions and partitions are data (``catalog/data/regions.json``); a region code no table
-knows yet is still placed in its partition by the partition's region pattern, so a new
-region named by an upstream source resolves to the right DNS suffix on the day it appears.
+Regions, partitions and DNS suffixes are botocore's data (``botocore/data/partitions.json``,
+installed with boto3); a region code botocore does not list yet is still placed in its partition
+by the partition's region pattern, so a new region named by an upstream source resolves to the
+right DNS suffix on the day it appears.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import NewType
@@ -17,13 +21,18 @@ from catalog.errors import InvalidQuery
 
 __all__ = [
     "FRAMEWORK_ALIASES",
+    "NEURON_FRAMEWORKS",
+    "Partition",
     "Region",
     "canonical_framework",
     "dns_suffix",
+    "is_known_region",
     "is_region_code",
     "known_regions",
     "partition_of",
+    "partitions",
     "region_name",
+    "unknown_region",
 ]
 
 Region = NewType("Region", str)
@@ -54,9 +63,33 @@ FRAMEWORK_ALIASES: dict[str, str] = {
     "rcf": "randomcutforest",
     "ip-insights": "ipinsights",
     "djl": "djl-inference",
-    "djl-lmi": "djl-inference",
+    "lmi": "djl-lmi",
     "triton": "sagemaker-tritonserver",
+    "tritonserver": "sagemaker-tritonserver",
     "tei": "huggingface-tei",
+    "tei-cpu": "huggingface-tei-cpu",
+    "tgi": "huggingface-llm",
+    "hf-llm": "huggingface-llm",
+    "tgi-neuronx": "huggingface-llm-neuronx",
+    "llamacpp": "huggingface-llamacpp",
+    "llama.cpp": "huggingface-llamacpp",
+    "llama-cpp": "huggingface-llamacpp",
+    "hf-vllm": "huggingface-vllm",
+    "hf-sglang": "huggingface-sglang",
+    "sagemaker-distribution-image": "sagemaker-distribution",
+    "smd": "sagemaker-distribution",
+}
+
+#: Frameworks whose Neuron builds the SDK files under another name, chosen by the inference tool
+#: (``inference_tool="neuronx"``) or an Inferentia / Trainium instance: ``huggingface`` on
+#: ``ml.inf2`` is ``huggingface-neuronx``.
+NEURON_FRAMEWORKS: dict[str, tuple[str, ...]] = {
+    "huggingface": ("huggingface-neuronx", "huggingface-neuron"),
+    "pytorch": ("pytorch-neuron",),
+    "tensorflow": ("inferentia-tensorflow",),
+    "mxnet": ("inferentia-mxnet",),
+    "huggingface-llm": ("huggingface-llm-neuronx",),
+    "huggingface-vllm": ("huggingface-vllm-neuronx",),
 }
 
 
@@ -70,17 +103,39 @@ def canonical_framework(name: str) -> str:
     return FRAMEWORK_ALIASES.get(n, n)
 
 
-@cache
-def _data() -> dict:
-    return json.loads(resources.files("catalog").joinpath("data/regions.json").read_text("utf-8"))
+@dataclass(frozen=True, slots=True)
+class Partition:
+    """One AWS partition as botocore describes it: its id, DNS suffix, region pattern and regions."""
+
+    id: str
+    dns_suffix: str
+    region_regex: re.Pattern[str]
+    regions: Mapping[str, str]  # region code -> display name
 
 
 @cache
-def _partition_patterns() -> tuple[tuple[str, re.Pattern, str], ...]:
-    parts = _data()["partitions"]
-    # Most specific patterns first: "us-gov-" and "us-iso*" before the commercial "us-".
-    ordered = sorted(parts.items(), key=lambda kv: kv[0] == "aws")
-    return tuple((name, re.compile(p["region_regex"]), p["dns_suffix"]) for name, p in ordered)
+def partitions() -> tuple[Partition, ...]:
+    """Every partition botocore knows (``aws``, ``aws-cn``, ``aws-us-gov``, the ISO partitions,
+    the European Sovereign Cloud...), read from the ``partitions.json`` botocore installs.
+
+    Regions and DNS suffixes are botocore's facts, not a table kept here: upgrading botocore is
+    how smcat learns a new region or partition.
+    """
+    doc = json.loads(resources.files("botocore").joinpath("data/partitions.json").read_text("utf-8"))
+    out = []
+    for p in doc["partitions"]:
+        rx = re.compile(p["regionRegex"])
+        regions = {
+            code: r.get("description", code) for code, r in p.get("regions", {}).items() if rx.match(code)
+        }
+        out.append(Partition(p["id"], p["outputs"]["dnsSuffix"], rx, regions))
+    # the most specific patterns first: "us-gov-" and "us-iso*" before the commercial "us-"
+    return tuple(sorted(out, key=lambda p: p.id == "aws"))
+
+
+@cache
+def _region_index() -> dict[str, Partition]:
+    return {code: p for p in partitions() for code in p.regions}
 
 
 def is_region_code(code: str) -> bool:
@@ -88,30 +143,59 @@ def is_region_code(code: str) -> bool:
     return bool(_REGION_RE.match(code or ""))
 
 
+def is_known_region(code: str) -> bool:
+    """True when botocore names ``code`` as a region of one of its partitions."""
+    return code in _region_index()
+
+
 def partition_of(region: str) -> str:
-    """The partition of a region code (``cn-north-1`` -> ``aws-cn``)."""
-    for name, pattern, _ in _partition_patterns():
-        if pattern.match(region):
-            return name
-    if is_region_code(region):
-        return "aws"
+    """The partition of a region code (``cn-north-1`` -> ``aws-cn``), by botocore's region lists,
+    then by its partitions' region patterns (a region botocore does not list yet)."""
+    known = _region_index().get(region)
+    if known is not None:
+        return known.id
+    for p in partitions():
+        if p.region_regex.match(region):
+            return p.id
     raise InvalidQuery(
-        f"Invalid region: {region!r}. Expected an AWS region code such as 'us-east-1'.",
+        f"Unknown region: {region!r}. Expected an AWS region code such as 'us-east-1'"
+        + _near(region)
+        + ". Regions are botocore's; upgrade botocore if the region is new.",
         field="region",
-        valid=sorted(_data()["regions"]),
+        valid=sorted(_region_index()),
+    )
+
+
+def _near(region: str) -> str:
+    close = difflib.get_close_matches(region, sorted(_region_index()), n=3, cutoff=0.6)
+    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+
+
+def unknown_region(region: str, also_known: frozenset[str] | set[str] = frozenset()) -> InvalidQuery:
+    """The error for a region neither botocore nor any source names, with the near matches."""
+    valid = sorted(set(_region_index()) | set(also_known))
+    close = difflib.get_close_matches(region, valid, n=3, cutoff=0.6)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return InvalidQuery(
+        f"Unknown region: {region!r}: no AWS partition and no catalogue source names it.{hint}"
+        " Pass a region code such as 'us-east-1' (or upgrade botocore if the region is new).",
+        field="region",
+        valid=valid,
     )
 
 
 def dns_suffix(region: str) -> str:
-    """The ECR DNS suffix for a region (``amazonaws.com``, ``amazonaws.com.cn``, ``c2s.ic.gov``...)."""
-    return _data()["partitions"][partition_of(region)]["dns_suffix"]
+    """The DNS suffix of a region's partition (``amazonaws.com``, ``amazonaws.com.cn``, ``c2s.ic.gov``...)."""
+    pid = partition_of(region)
+    return next(p.dns_suffix for p in partitions() if p.id == pid)
 
 
 def known_regions() -> dict[str, str]:
-    """Region code -> display name for every region smcat knows by name."""
-    return dict(_data()["regions"])
+    """Region code -> display name for every region botocore knows, in every partition."""
+    return {code: p.regions[code] for code, p in sorted(_region_index().items())}
 
 
 def region_name(region: str) -> str | None:
-    """Display name of a region, or None when no table names it."""
-    return _data()["regions"].get(region)
+    """Display name of a region, or None when botocore does not name it."""
+    p = _region_index().get(region)
+    return p.regions[region] if p else None

@@ -27,21 +27,34 @@ index is kept for the last few snapshots, so a call touches only the candidates 
 
 from __future__ import annotations
 
+import configparser
+import dataclasses
 import difflib
 import re
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from os import environ as _environ
+from pathlib import Path
 from threading import Lock
 
 from catalog.errors import InvalidQuery, NoMatch
 from catalog.instances import instance_profile
 from catalog.models import ImageRecord, Provenance, Snapshot
-from catalog.names import canonical_framework, dns_suffix
+from catalog.names import NEURON_FRAMEWORKS, canonical_framework, dns_suffix, is_known_region, unknown_region
 from catalog.versions import parse_image_version, parse_user_version, sort_key, version_matcher
 
-__all__ = ["Alternative", "Lifecycle", "Resolution", "framework_info", "list_frameworks", "resolve"]
+__all__ = [
+    "Alternative",
+    "Lifecycle",
+    "Resolution",
+    "default_region",
+    "framework_info",
+    "list_frameworks",
+    "resolve",
+]
 
 MAX_ALTERNATIVES = 10
 _INDEX_CACHE_SIZE = 8
@@ -120,6 +133,12 @@ class Resolution:
     catalog_version: str
     alternatives: tuple[Alternative, ...] = ()
     record: ImageRecord | None = field(default=None, compare=False, repr=False)
+    #: The SageMaker SDK's moving-tag URI for the same image (``...:2.1-gpu-py310``), when known.
+    moving_uri: str | None = None
+    #: The pinned URI whatever ``tag_style`` asked for (``uri`` is the moving one under ``moving``).
+    pinned_uri: str | None = None
+    #: Where the region came from: ``argument``, ``AWS_REGION``, ``AWS_DEFAULT_REGION``, ``profile <name>``.
+    region_source: str = "argument"
 
     def to_dict(self) -> dict:
         return {
@@ -142,6 +161,9 @@ class Resolution:
             "provenance": [p.to_dict() for p in self.provenance],
             "catalog_version": self.catalog_version,
             "alternatives": [a.to_dict() for a in self.alternatives],
+            "moving_uri": self.moving_uri,
+            "pinned_uri": self.pinned_uri or self.uri,
+            "region_source": self.region_source,
         }
 
 
@@ -255,7 +277,11 @@ class _Bucket:
         if hit is not None:
             return hit
         pred = version_matcher(version)
-        hit = tuple(g for g in self.groups if pred(g.version))
+        text = version.strip().lower()
+        # a version published exactly as asked ("1", "0.90-1") beats the family it also names
+        hit = tuple(g for g in self.groups if g.version.lower() == text) or tuple(
+            g for g in self.groups if pred(g.version)
+        )
         with self.lock:
             self.matches[version] = hit
             if len(self.matches) > _MATCH_CACHE_SIZE:
@@ -264,25 +290,32 @@ class _Bucket:
 
 
 class _Index:
-    __slots__ = ("frameworks", "repositories", "scopes", "snapshot")
+    __slots__ = ("frameworks", "regions", "repositories", "scopes", "snapshot")
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         raw: dict[str, dict[str, dict[str, list[_Entry]]]] = {}
         self.repositories: dict[str, str] = {}
         self.scopes: set[str] = set()
+        self.regions: set[str] = set()
         for rec in snapshot.images:
             if not rec.tags:
-                continue  # nothing to pull: not resolvable
+                continue  # version known, tag not: nothing to pull, never offered
             accounts = dict(rec.accounts) or dict(snapshot.registries.get(rec.registry_family or "", {}))
             if not accounts:
                 continue
-            fw = canonical_framework(rec.framework)
-            raw.setdefault(fw, {}).setdefault(rec.image_scope, {}).setdefault(rec.version, []).append(
-                _Entry(rec, accounts)
-            )
-            self.repositories.setdefault(rec.repository, fw)
-            self.scopes.add(rec.image_scope)
+            entry = _Entry(rec, accounts)
+            self.regions.update(accounts)
+            scopes = {rec.image_scope}
+            for k, v in rec.extra:
+                if k == "image_scopes":  # one image declared for several scopes serves each
+                    scopes.update(x.strip() for x in v.split(",") if x.strip())
+            names = dict.fromkeys(canonical_framework(n) for n in (rec.framework, *rec.also_known_as))
+            for fw in names:
+                for scope in scopes:
+                    raw.setdefault(fw, {}).setdefault(scope, {}).setdefault(rec.version, []).append(entry)
+                self.scopes.update(scopes)
+            self.repositories.setdefault(rec.repository, canonical_framework(rec.framework))
         self.frameworks: dict[str, dict[str, _Bucket]] = {
             fw: {scope: _bucket(versions) for scope, versions in scopes.items()} for fw, scopes in raw.items()
         }
@@ -409,10 +442,147 @@ def _str_or_none(name: str, value: object) -> str | None:
 # --------------------------------------------------------------------------- resolve
 
 
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """A query's constraints, normalised once; ``accepts`` is the one image filter."""
+
+    region: str
+    accepted: frozenset[str] | None
+    arch: str | None
+    py: tuple[str, bool] | None
+    cuda: str | None
+    os: str | None
+    platform: str | None
+    base: tuple[str, str] | None  # ("pytorch", "2.1") from base_framework_version="pytorch2.1"
+    container_version: str | None
+    sdk_version: str | None
+
+    def accepts(self, e: _Entry, skip: str = "") -> bool:
+        """Does image entry ``e`` satisfy the query (ignoring the constraint named by ``skip``)?"""
+        if skip != "region" and self.region not in e.accounts:
+            return False
+        if skip != "processor" and not (
+            (self.accepted is None or e.processor in self.accepted)
+            and (self.arch is None or e.arch == self.arch)
+        ):
+            return False
+        if skip != "py" and not _py_matches(e.py, self.py):
+            return False
+        if skip == "extra":
+            return True
+        rec = e.record
+        return (
+            (self.cuda is None or e.cuda == self.cuda)
+            and (self.os is None or (e.os is not None and e.os.startswith(self.os)))
+            and (e.ec2 if self.platform == "ec2" else not e.ec2)
+            and (self.base is None or _base_matches(rec, self.base))
+            and (self.container_version is None or any(self.container_version in t for t in rec.tags))
+            and (self.sdk_version is None or _sdk_matches(rec, self.sdk_version))
+        )
+
+
+def _py_matches(have: str | None, want: tuple[str, bool] | None) -> bool:
+    """``py3`` and ``py36`` match each other both ways; images without Python match any query."""
+    if want is None or have is None or have == want[0]:
+        return True
+    if want[1]:  # the query names a major only: any minor of it
+        return have.startswith(want[0])
+    return len(have) == 3 and want[0].startswith(have)  # the image says py3: any Python 3 query
+
+
+def _base_matches(rec: ImageRecord, base: tuple[str, str]) -> bool:
+    fw, version = base
+    if rec.base_framework != fw or not rec.base_framework_version:
+        return False
+    return version_matcher(version)(rec.base_framework_version)
+
+
+def _sdk_matches(rec: ImageRecord, sdk: str) -> bool:
+    want = sdk.lower().removeprefix("sdk")
+    return (rec.variant or "").lower().removeprefix("sdk") == want or any(f"sdk{want}" in t for t in rec.tags)
+
+
+_BASE_RE = re.compile(r"^(?P<fw>pytorch|tensorflow)-?(?P<version>\d+(?:\.\d+){0,3})$")
+_MAX_TEXT = 128
+
+
+def _base_constraint(value: str | None) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    m = _BASE_RE.match(value.strip().lower()) if isinstance(value, str) and len(value) <= _MAX_TEXT else None
+    if not m:
+        raise InvalidQuery(
+            f"Invalid base_framework_version: {str(value)[:_MAX_TEXT]!r}. Expected e.g. 'pytorch2.1.0' or "
+            "'tensorflow2.11' (the SageMaker SDK's form).",
+            field="base_framework_version",
+        )
+    return m["fw"], m["version"]
+
+
+def default_region(environ: Mapping[str, str] | None = None) -> tuple[str, str] | None:
+    """The region boto3 would use, and where it came from: ``AWS_REGION``, ``AWS_DEFAULT_REGION``,
+    then the ``region`` of the profile (``AWS_PROFILE``, else ``default``) in the AWS config file.
+    None when none is set (smcat never falls back to ``us-east-1`` silently)."""
+    env = _environ if environ is None else environ
+    for var in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        if env.get(var, "").strip():
+            return env[var].strip(), var
+    profile = env.get("AWS_PROFILE", "").strip() or "default"
+    path = Path(env.get("AWS_CONFIG_FILE") or Path.home() / ".aws" / "config").expanduser()
+    try:
+        text = path.read_text("utf-8")
+    except OSError:
+        return None
+    cp = configparser.ConfigParser(interpolation=None)
+    try:
+        cp.read_string(text)
+    except configparser.Error:
+        return None
+    section = profile if profile == "default" else f"profile {profile}"
+    region = cp.get(section, "region", fallback="").strip()
+    return (region, f"profile {profile}") if region else None
+
+
+def _region(idx: _Index, region: str | None) -> tuple[str, str]:
+    if region is None:
+        found = default_region()
+        if found is None:
+            raise InvalidQuery(
+                "No region given: pass region= (CLI -r/--region), or set AWS_REGION, AWS_DEFAULT_REGION "
+                "or a region in your AWS profile, as boto3 reads it.",
+                field="region",
+            )
+        region, source = found
+    else:
+        source = "argument"
+    if not isinstance(region, str) or len(region) > 64 or region != region.strip().lower() or not region:
+        raise InvalidQuery(
+            f"Invalid region: {str(region)[:64]!r}. Expected an AWS region code such as 'us-east-1'.",
+            field="region",
+        )
+    if region not in idx.regions and not is_known_region(region):
+        raise unknown_region(region, idx.regions)
+    _suffix(region)
+    return region, source
+
+
+def _frameworks_to_search(
+    idx: _Index, fw: str, accepted: frozenset[str] | None, tool: str | None
+) -> list[str]:
+    """``fw``, or its Neuron family (the SDK's ``inference_tool``) when the query asks for Neuron."""
+    neuron = NEURON_FRAMEWORKS.get(fw, ())
+    if tool:
+        named = [n for n in neuron if n.endswith(f"-{tool}")] or [f"{fw}-{tool}"]
+        return [n for n in named if n in idx.frameworks] + [fw]
+    if accepted is not None and accepted <= _PROCESSOR_SETS["neuron"]:
+        return [fw, *(n for n in neuron if n in idx.frameworks)]
+    return [fw]
+
+
 def resolve(
     framework: str,
     version: str = "latest",
-    region: str = "us-east-1",
+    region: str | None = None,
     *,
     image_scope: str = "inference",
     gpu: bool | None = None,
@@ -422,25 +592,71 @@ def resolve(
     cuda: str | None = None,
     os: str | None = None,
     platform: str | None = None,
+    base_framework_version: str | None = None,
+    accelerator_type: str | None = None,
+    inference_tool: str | None = None,
+    container_version: str | None = None,
+    sdk_version: str | None = None,
+    serverless: bool = False,
+    tag_style: str = "pinned",
     snapshot: Snapshot | None = None,
     catalog_version: str | None = None,
     today: date | None = None,
 ) -> Resolution:
-    """The image URI for a query, and why. Raises InvalidQuery (malformed) or NoMatch (nothing fits)."""
+    """The image URI for a query, and why. Raises InvalidQuery (malformed) or NoMatch (nothing fits).
+
+    The parameters the SageMaker SDK's ``image_uris.retrieve()`` takes keep their names:
+    ``base_framework_version`` (Hugging Face: ``pytorch2.1.0``), ``accelerator_type`` (Elastic
+    Inference, the ``eia`` scope: only when asked), ``inference_tool`` (``neuron``/``neuronx``),
+    ``container_version``, ``sdk_version`` (Neuron SDK) and ``serverless`` (CPU). ``region`` defaults
+    like boto3 (``AWS_REGION``, ``AWS_DEFAULT_REGION``, the profile); the answer says which.
+    ``tag_style="moving"`` answers with the SDK-style moving tag where one is known (``uri`` is
+    then ``moving_uri``; ``pinned_uri`` keeps the pinned one).
+    """
     if snapshot is None:
         from catalog.store import open_store  # lazily: resolution over a given snapshot needs no store
 
         snapshot = open_store().load(catalog_version)
     idx = _index_for(snapshot)
     fw = _framework(idx, framework)
-    _suffix(region)  # validates the region code
+    if tag_style not in ("pinned", "moving"):
+        raise InvalidQuery(
+            f"Invalid tag_style: {str(tag_style)[:32]!r}. Expected 'pinned' or 'moving'.",
+            field="tag_style",
+            valid=["pinned", "moving"],
+        )
+    if serverless:
+        if gpu or (instance_type is not None and instance_profile(instance_type)[0] != "cpu"):
+            raise InvalidQuery(
+                "Contradictory query: serverless inference has no GPU or accelerator;"
+                " drop gpu/instance_type.",
+                field="serverless",
+            )
+        processor = processor or "cpu"
     accepted, arch = _processor_constraint(gpu, processor, instance_type)
-    py = _py_constraint(py_version)
+    tool = _str_or_none("inference_tool", inference_tool)
+    if tool is not None:
+        tool = tool.strip().lower()
+        if tool not in ("neuron", "neuronx"):
+            raise InvalidQuery(
+                f"Invalid inference_tool: {tool[:32]!r}. Expected 'neuron' or 'neuronx'.",
+                field="inference_tool",
+                valid=["neuron", "neuronx"],
+            )
     cuda_n = _norm_cuda(c) if (c := _str_or_none("cuda", cuda)) else None
     os_n = _norm_os(o) if (o := _str_or_none("os", os)) else None
     plat = p.strip().lower() if (p := _str_or_none("platform", platform)) else None
     scope = _str_or_none("image_scope", image_scope)
     scope = scope.strip().lower() if scope else "inference"
+    if accelerator_type is not None:
+        acc = _str_or_none("accelerator_type", accelerator_type) or ""
+        if not acc.startswith("ml.eia"):
+            raise InvalidQuery(
+                f"Invalid accelerator_type: {acc[:32]!r}. Elastic Inference accelerators are 'ml.eia1.*' "
+                "or 'ml.eia2.*'.",
+                field="accelerator_type",
+            )
+        scope = "eia"
     if scope.endswith(("_graviton", "-graviton")):  # the SageMaker SDK's "inference_graviton"
         if arch == "x86_64":
             raise InvalidQuery(
@@ -455,10 +671,37 @@ def resolve(
         version = str(version)  # resolve("pytorch", 2.1) from Python callers
     elif not isinstance(version, str):
         raise InvalidQuery(f"Invalid version: {version!r}. Expected a string such as '2.0'.", field="version")
+    if len(version) > _MAX_TEXT:
+        raise InvalidQuery(f"Invalid version: longer than {_MAX_TEXT} characters.", field="version")
+    version_matcher(version)  # a malformed version is reported before anything else
+    region, region_source = _region(idx, region)
+    q = _Query(
+        region,
+        accepted,
+        arch,
+        _py_constraint(py_version),
+        cuda_n,
+        os_n,
+        plat,
+        _base_constraint(base_framework_version),
+        _str_or_none("container_version", container_version),
+        _str_or_none("sdk_version", sdk_version),
+    )
 
-    buckets = idx.frameworks[fw]
-    bucket = buckets.get(scope)
+    names = _frameworks_to_search(idx, fw, accepted, tool)
+    bucket = None
+    hits: list[_Entry] = []
+    for name in names:
+        b = idx.frameworks.get(name, {}).get(scope)
+        if b is None:
+            continue
+        bucket = bucket or b
+        hits = _hits(b, version, q)
+        if hits:
+            fw, bucket = name, b
+            break
     if bucket is None:
+        buckets = idx.frameworks[fw]
         if scope not in idx.scopes:
             known = ", ".join(sorted(idx.scopes))
             raise InvalidQuery(
@@ -470,29 +713,6 @@ def resolve(
             f"No {fw} image with image_scope={scope!r}. {fw} has: {', '.join(sorted(buckets))}.",
             suggestions={"image_scopes": sorted(buckets)},
         )
-    groups = bucket.matching(version)  # raises InvalidQuery for a malformed version
-
-    hits: list[_Entry] = []
-    passes = ("main",) if plat == "sagemaker" else ("ec2",) if plat == "ec2" else ("main", "ec2")
-    for which in passes:
-        for g in groups:
-            for e in g.main if which == "main" else g.ec2:
-                if (
-                    region in e.accounts
-                    and (accepted is None or e.processor in accepted)
-                    and (arch is None or e.arch == arch)
-                    and (py is None or e.py is None or (e.py.startswith(py[0]) if py[1] else e.py == py[0]))
-                    and (cuda_n is None or e.cuda == cuda_n)
-                    and (os_n is None or (e.os is not None and e.os.startswith(os_n)))
-                    and (plat is None or plat in ("sagemaker", "ec2") or e.platform == plat)
-                ):
-                    hits.append(e)
-                    if len(hits) > MAX_ALTERNATIVES:
-                        break
-            if len(hits) > MAX_ALTERNATIVES:
-                break
-        if len(hits) > MAX_ALTERNATIVES:
-            break
     if not hits:
         given = {
             "processor": processor,
@@ -502,22 +722,27 @@ def resolve(
             "cuda": cuda,
             "os": os,
             "platform": platform,
+            "base_framework_version": base_framework_version,
+            "container_version": container_version,
+            "sdk_version": sdk_version,
         }
-        filters = (accepted, arch, py, cuda_n, os_n, plat)
-        raise _no_match(bucket, buckets, fw, scope, version, region, filters, given)
+        raise _no_match(bucket, idx.frameworks[fw], fw, scope, version, q, given)
 
     best = hits[0]
     rec = best.record
+    pinned = best.uri(region)
+    moving_tag = _moving_tag(rec, version, base_framework_version)
+    moving = f"{pinned.rsplit(':', 1)[0]}:{moving_tag}" if moving_tag else None
     return Resolution(
-        uri=best.uri(region),
+        uri=moving if (tag_style == "moving" and moving) else pinned,
         account=best.accounts[region],
         region=region,
         repository=rec.repository,
-        tag=rec.tags[0],
+        tag=moving_tag if (tag_style == "moving" and moving_tag) else rec.tags[0],
         moving_tags=rec.tags[1:],
         framework=fw,
         version=rec.version,
-        image_scope=rec.image_scope,
+        image_scope=scope,
         processor=rec.processor,
         arch=best.arch,
         py_version=rec.py_version,
@@ -530,7 +755,38 @@ def resolve(
         catalog_version=snapshot.id,
         alternatives=tuple([e.alternative(region) for e in hits[1:]]),
         record=rec,
+        moving_uri=moving,
+        pinned_uri=pinned,
+        region_source=region_source,
     )
+
+
+def _hits(bucket: _Bucket, version: str, q: _Query) -> list[_Entry]:
+    """Up to ``MAX_ALTERNATIVES + 1`` entries satisfying ``q``, best first."""
+    hits: list[_Entry] = []
+    for g in bucket.matching(version):  # raises InvalidQuery for a malformed version
+        for e in g.ec2 if q.platform == "ec2" else g.main:
+            if q.accepts(e):
+                hits.append(e)
+                if len(hits) > MAX_ALTERNATIVES:
+                    return hits
+    return hits
+
+
+def _moving_tag(rec: ImageRecord, spelled: str, base: str | None) -> str | None:
+    """The SDK's tag for this image as the user spelled the query, else for its full version."""
+    if rec.sdk_tags:
+        tags = dict(rec.sdk_tags)
+        text = spelled.strip()
+        b = base.strip().lower() if isinstance(base, str) else None
+        for key in (f"{text}/{b}", f"{rec.version}/{b}") if b else (text, rec.version):
+            if key in tags:
+                return tags[key]
+        for key, tag in rec.sdk_tags:  # any spelling of this image: its full version first
+            if key.split("/", 1)[0] == rec.version:
+                return tag
+        return rec.sdk_tags[0][1]
+    return rec.tags[-1] if len(rec.tags) > 1 else None
 
 
 def _lifecycle(bucket: _Bucket, best: _Entry, region: str, today: date | None) -> Lifecycle:
@@ -570,14 +826,6 @@ def _lifecycle(bucket: _Bucket, best: _Entry, region: str, today: date | None) -
 # --------------------------------------------------------------------------- no match: say what exists
 
 
-def _proc_ok(e: _Entry, accepted: frozenset[str] | None, arch: str | None) -> bool:
-    return (accepted is None or e.processor in accepted) and (arch is None or e.arch == arch)
-
-
-def _py_ok(e: _Entry, py: tuple[str, bool] | None) -> bool:
-    return py is None or e.py is None or (e.py.startswith(py[0]) if py[1] else e.py == py[0])
-
-
 def _nearest(versions: list[str], asked: str, n: int = 3) -> list[str]:
     """Up to ``2n`` versions around where ``asked`` would sort, newest first."""
     ordered = sorted(set(versions), key=sort_key)
@@ -591,23 +839,11 @@ def _nearest(versions: list[str], asked: str, n: int = 3) -> list[str]:
     return ordered[max(0, pos - n) : pos + n][::-1]
 
 
-def _no_match(bucket, buckets, fw, scope, version, region, filters, given) -> NoMatch:
+def _no_match(
+    bucket: _Bucket, buckets: dict[str, _Bucket], fw: str, scope: str, version: str, q: _Query, given: dict
+) -> NoMatch:
     """A NoMatch whose message and suggestions say what exists near the query."""
-    accepted, arch, py, cuda_n, os_n, plat = filters
-
-    def ok(e: _Entry, skip: str = "") -> bool:
-        return (
-            (skip == "region" or region in e.accounts)
-            and (skip == "processor" or _proc_ok(e, accepted, arch))
-            and (skip == "py" or _py_ok(e, py))
-            and (skip == "extra" or cuda_n is None or e.cuda == cuda_n)
-            and (skip == "extra" or os_n is None or (e.os is not None and e.os.startswith(os_n)))
-            and (
-                skip == "extra"
-                or plat is None
-                or (e.platform in (None, "sagemaker") if plat == "sagemaker" else e.platform == plat)
-            )
-        )
+    region = q.region
 
     def entries(groups):
         for g in groups:
@@ -616,15 +852,18 @@ def _no_match(bucket, buckets, fw, scope, version, region, filters, given) -> No
 
     matched = bucket.matching(version)
     all_groups = bucket.groups
-    asked_parts = [f"version={version!r}"]
-    asked_parts += [f"{name}={value!r}" for name, value in given.items() if value is not None]
+    asked_parts = [f"version={version[:40]!r}"]
+    asked_parts += [f"{name}={str(value)[:40]!r}" for name, value in given.items() if value is not None]
     head = f"No {fw} {scope} image for {', '.join(asked_parts)} in {region}."
     suggestions: dict[str, list[str]] = {"image_scopes": sorted(buckets)}
     lines: list[str] = []
 
     # versions that satisfy everything but the version, in this region (else anywhere)
-    versions_here = [g.version for g in all_groups if any(ok(e) for e in entries([g]))]
-    versions_any = [g.version for g in all_groups if any(ok(e, "region") for e in entries([g]))]
+    def own(g: _Group) -> list[_Entry]:
+        return g.ec2 if q.platform == "ec2" else g.main
+
+    versions_here = [g.version for g in all_groups if any(q.accepts(e) for e in own(g))]
+    versions_any = [g.version for g in all_groups if any(q.accepts(e, "region") for e in own(g))]
     near = _nearest(versions_here or versions_any, version)
     suggestions["versions"] = near
     if near:
@@ -637,21 +876,29 @@ def _no_match(bucket, buckets, fw, scope, version, region, filters, given) -> No
             lines.append(f"{fw} {scope} versions: {', '.join(suggestions['versions'])}.")
     else:
         names = ", ".join(dict.fromkeys(g.version for g in matched[:5]))
+        ec2_q = dataclasses.replace(q, platform="ec2")
+        if q.platform != "ec2" and any(ec2_q.accepts(e) for g in matched for e in g.ec2):
+            lines.append(
+                f"Only EC2 builds of {fw} {names} match (not made for SageMaker): pass platform='ec2' "
+                "to get one anyway."
+            )
         procs = sorted(
             {
                 e.processor + ("" if e.arch == "x86_64" else f" ({e.arch})")
                 for e in entries(matched)
-                if ok(e, "processor")
+                if q.accepts(e, "processor")
             }
         )
         suggestions["processors"] = procs
         if procs:
             lines.append(f"Processors for {fw} {names} in {region}: {', '.join(procs)}.")
-        pys = sorted({e.py for e in entries(matched) if e.py and ok(e, "py")}, key=_py_rank, reverse=True)
+        pys = sorted(
+            {e.py for e in entries(matched) if e.py and q.accepts(e, "py")}, key=_py_rank, reverse=True
+        )
         suggestions["py_versions"] = pys
-        if pys and py is not None:
+        if pys and q.py is not None:
             lines.append(f"Python versions for {fw} {names}: {', '.join(pys)}.")
-        regions = sorted({r for e in entries(matched) if ok(e, "region") for r in e.accounts})
+        regions = sorted({r for e in entries(matched) if q.accepts(e, "region") for r in e.accounts})
         suggestions["regions"] = regions
         if regions and not any(region in e.accounts for e in entries(matched)):
             lines.append(f"Regions that have {fw} {names}: {', '.join(regions)}.")

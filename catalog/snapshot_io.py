@@ -54,6 +54,10 @@ def record_to_dict(r: ImageRecord, *, with_fetch_times: bool = True) -> dict:
         d["extra"] = dict(r.extra)
     if r.derived_tags:
         d["derived_tags"] = True
+    if r.sdk_tags:
+        d["sdk_tags"] = dict(r.sdk_tags)
+    if r.also_known_as:
+        d["also_known_as"] = list(r.also_known_as)
     prov = []
     for p in r.provenance:
         pd = p.to_dict()
@@ -145,12 +149,20 @@ def loads(text: str, *, origin: str = "<snapshot>") -> Snapshot:
                     accounts=maps[d["accounts"]],
                     extra=tuple(extra.items()) if extra else (),
                     derived_tags=d.get("derived_tags", False),
+                    sdk_tags=tuple(sorted(d["sdk_tags"].items())) if d.get("sdk_tags") else (),
+                    also_known_as=tuple(d.get("also_known_as", ())),
                     provenance=tuple(provs[i] for i in d["provenance"]),
                     **{k: d.get(k) for k in _OPTIONAL},
                 )
             )
         conflicts = tuple(
-            Conflict(c["subject"], c["field"], tuple((x["value"], x["url"]) for x in c["claims"]))
+            Conflict(
+                c["subject"],
+                c["field"],
+                tuple((x["value"], x["url"]) for x in c["claims"]),
+                winner=c.get("winner"),
+                reason=c.get("reason", ""),
+            )
             for c in doc.get("conflicts", ())
         )
         return Snapshot(

@@ -44,6 +44,9 @@ class ImageAnswer(BaseModel):
     provenance: list[dict]
     catalog_version: str
     alternatives: list[Alternative] = []
+    moving_uri: str | None = None
+    pinned_uri: str | None = None
+    region_source: str = "argument"
 
 
 class ErrorBody(BaseModel):

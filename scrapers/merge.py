@@ -1,9 +1,17 @@
 """Merge what every source said into one catalogue: images, accounts per region, conflicts.
 
-Precedence, per fact:
+Precedence, per fact (newer and more specific wins):
 - tags, versions, python/CUDA/OS, lifecycle dates: the DLC image data (YAML), then
-  ``available_images.md`` (verbatim tags, historic versions), then the docs pages (whose
-  tags are derived by convention, marked ``derived_tags``);
+  ``available_images.md`` (verbatim tags, historic versions), then the SageMaker SDK's image
+  configuration (``master``, then the ``master-v2`` line: moving tags, every partition's accounts,
+  first-party algorithms, LLM serving images), then the docs pages (whose tags are derived by
+  convention, marked ``derived_tags``);
+- one image seen by several sources is one record: an SDK entry joins the verbatim record with the
+  same repository, version, scope (any scope the record declares), processor and architecture and
+  a compatible Python (``py3`` matches ``py310``), adding its moving tags (``sdk_tags``), the regions
+  and partitions it lists, and its provenance. An SDK framework name is the catalogue's name for
+  every image of a repository that the SDK files under that one name (``huggingface-llm`` for the
+  TGI repository), since those are the names users pass to ``image_uris.retrieve()``;
 - accounts per region: the region tables give each registry family's account per region
   (DLC, Neuron, algorithms); the docs pages give the account of each repository in the
   regions that list it. Where two sources disagree both claims are kept as a ``Conflict``
@@ -17,12 +25,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from catalog.models import Conflict, ImageRecord, ParseResult, RegistryAccount
+from catalog.models import Conflict, ImageRecord, ParseResult
 
 __all__ = ["MergeInput", "merge"]
 
 #: Source precedence: earlier wins where sources disagree.
 IMAGE_SOURCES = ("dlc-image-data", "dlc-available-images", "aws-docs-ecr-paths")
+#: The SDK's configuration, newest line first: where the two disagree the first wins.
+SDK_SOURCES = ("sdk-image-config", "sdk-image-config-v2")
 REGISTRY_SOURCES = ("dlc-regions", "dlc-available-images")
 
 
@@ -51,7 +61,13 @@ def _registries(inp: MergeInput, conflicts: list[Conflict]) -> dict[str, dict[st
         distinct = dict(vals)  # account -> first url claiming it
         if len(distinct) > 1:
             conflicts.append(
-                Conflict(f"{family} registry in {region}", "account", tuple(sorted(distinct.items())))
+                Conflict(
+                    f"{family} registry in {region}",
+                    "account",
+                    tuple(sorted(distinct.items())),
+                    winner=vals[0][0],
+                    reason="the newest region table wins (region_availability.md, then available_images.md)",
+                )
             )
     # Families a source names without its own table (Neuron, Elastic Inference) fall back to
     # the DLC account of the region: those images live in the DLC registry.
@@ -117,11 +133,18 @@ def merge(inp: MergeInput) -> tuple[list[ImageRecord], dict[str, dict[str, str]]
                                     f"{rec.repository} in {region}",
                                     "account",
                                     ((fam[region], "region table"), (acct, rec.provenance[0].url)),
+                                    winner=fam[region],
+                                    reason="the registry's region table wins over one image's listing",
                                 )
                             )
                     rec = replace(rec, accounts={**rec.accounts, **fam})
+                if rec.repository.endswith("-eia") and rec.image_scope == "inference":
+                    rec = replace(rec, image_scope="eia")  # Elastic Inference: only when asked for
                 prev = by_key.get(rec.key)
                 by_key[rec.key] = _merge_same(prev, rec) if prev else rec
+
+    # 1b. The SDK's configuration: join each entry to the verbatim image it describes, or keep it.
+    _join_sdk_images(by_key, _sdk_images(inp, conflicts), conflicts)
 
     # 2. Docs-page images: one claim per region page; group them, then attach to the verbatim
     #    images they describe, or keep them as images of their own (with derived tags).
@@ -157,6 +180,8 @@ def merge(inp: MergeInput) -> tuple[list[ImageRecord], dict[str, dict[str, str]]
                             f"{v.repository} in {region}",
                             "account",
                             ((have, v.provenance[0].url), (acct, rec.provenance[0].url)),
+                            winner=have,
+                            reason="a verbatim image source wins over the retired docs pages",
                         )
                     )
             extra_regions = {r: a for r, a in rec.accounts.items() if r not in v.accounts}
@@ -181,11 +206,137 @@ def merge(inp: MergeInput) -> tuple[list[ImageRecord], dict[str, dict[str, str]]
             if dates:
                 rec = replace(rec, ga=dates[0], eop=dates[1])
         images.append(rec)
-    uniq = {(c.subject, c.field, c.claims) for c in conflicts}
-    conflicts = [Conflict(s, f, c) for s, f, c in sorted(uniq)]
-    return images, registries, conflicts
+    uniq: dict[tuple, Conflict] = {}
+    for c in conflicts:
+        uniq.setdefault((c.subject, c.field, c.claims), c)
+    return images, registries, [uniq[k] for k in sorted(uniq)]
 
 
-def registry_accounts(results: Iterable[ParseResult]) -> list[RegistryAccount]:
-    """Every region-table fact in ``results`` (for reports)."""
-    return [ra for r in results for ra in r.registries]
+def _scopes_of(rec: ImageRecord) -> set[str]:
+    """The scopes an image serves: its own, plus any it declares (one image for training and inference)."""
+    scopes = {rec.image_scope}
+    for k, v in rec.extra:
+        if k == "image_scopes":
+            scopes.update(x.strip() for x in v.split(",") if x.strip())
+    return scopes
+
+
+def _sdk_images(inp: MergeInput, conflicts: list[Conflict]) -> dict[tuple, ImageRecord]:
+    """The SDK entries of both lines folded by identity; the newer line wins, disagreements are kept."""
+    out: dict[tuple, ImageRecord] = {}
+    for source in SDK_SOURCES:
+        for _url, res in inp.parsed(source):
+            for rec in res.images:
+                prev = out.get(rec.key)
+                if prev is not None and prev.framework != rec.framework:
+                    rec = replace(rec, variant=rec.variant or rec.framework)  # two families, one repository
+                    prev = out.get(rec.key)
+                if prev is None:
+                    out[rec.key] = rec
+                    continue
+                subject = f"{rec.repository}:{prev.tags[0] if prev.tags else rec.version} ({rec.framework})"
+                if prev.tags and rec.tags and prev.tags[0] != rec.tags[0]:
+                    conflicts.append(
+                        Conflict(
+                            subject,
+                            "tag",
+                            ((prev.tags[0], prev.provenance[0].url), (rec.tags[0], rec.provenance[0].url)),
+                            winner=prev.tags[0],
+                            reason="the SDK's master branch wins over its master-v2 line",
+                        )
+                    )
+                _account_conflicts(
+                    prev, rec, subject, "the SDK's master branch wins over its master-v2 line", conflicts
+                )
+                sdk_tags = dict(rec.sdk_tags)
+                sdk_tags.update(prev.sdk_tags)
+                out[rec.key] = replace(
+                    prev,
+                    accounts={**rec.accounts, **prev.accounts},
+                    sdk_tags=tuple(sorted(sdk_tags.items())),
+                    provenance=prev.provenance + tuple(p for p in rec.provenance if p not in prev.provenance),
+                )
+    return out
+
+
+def _account_conflicts(
+    a: ImageRecord, b: ImageRecord, subject: str, reason: str, conflicts: list[Conflict]
+) -> None:
+    """Record every region where ``b`` names another account than ``a`` (``a`` wins)."""
+    for region, acct in b.accounts.items():
+        have = a.accounts.get(region)
+        if have and have != acct:
+            conflicts.append(
+                Conflict(
+                    f"{subject} in {region}",
+                    "account",
+                    ((have, a.provenance[0].url if a.provenance else ""), (acct, b.provenance[0].url)),
+                    winner=have,
+                    reason=reason,
+                )
+            )
+
+
+def _join_sdk_images(
+    by_key: dict[tuple, ImageRecord], sdk: dict[tuple, ImageRecord], conflicts: list[Conflict]
+) -> None:
+    """Fold SDK entries into the verbatim images they describe (in place); keep the rest as images."""
+    index: dict[tuple, list[tuple]] = defaultdict(list)
+    for key, rec in by_key.items():
+        if rec.platform == "ec2":
+            continue  # the SDK names SageMaker images only
+        for scope in _scopes_of(rec):
+            index[(rec.repository, rec.version, scope, rec.processor, rec.arch)].append(key)
+    for rec in sdk.values():
+        cands = index.get((rec.repository, rec.version, rec.image_scope, rec.processor, rec.arch), ())
+        targets = [
+            k
+            for k in cands
+            if _py_compatible(by_key[k].py_version, rec.py_version)
+            and _same_or_unknown(by_key[k].base_framework_version, rec.base_framework_version)
+        ]
+        if not targets:
+            prev = by_key.get(rec.key)
+            by_key[rec.key] = _join_one(prev, rec, conflicts) if prev else rec
+            continue
+        for k in targets:
+            by_key[k] = _join_one(by_key[k], rec, conflicts)
+
+
+def _same_or_unknown(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a == b
+
+
+def _join_one(v: ImageRecord, sdk: ImageRecord, conflicts: list[Conflict]) -> ImageRecord:
+    """One verbatim record ``v`` plus what the SDK says of the same image."""
+    subject = f"{v.repository}:{v.tags[0] if v.tags else v.version}"
+    _account_conflicts(
+        v, sdk, subject, "the image's own data (and its region table) wins over the SDK", conflicts
+    )
+    if v.py_version and sdk.py_version and v.py_version != sdk.py_version and len(sdk.py_version) > 3:
+        conflicts.append(
+            Conflict(
+                subject,
+                "py_version",
+                ((v.py_version, v.provenance[0].url), (sdk.py_version, sdk.provenance[0].url)),
+                winner=v.py_version,
+                reason="the image's own data wins over the SDK",
+            )
+        )
+    names = tuple(dict.fromkeys(n for n in (v.framework, *v.also_known_as) if n != sdk.framework))
+    sdk_tags = dict(sdk.sdk_tags)
+    sdk_tags.update(v.sdk_tags)
+    return replace(
+        v,
+        framework=sdk.framework,  # the name users pass to image_uris.retrieve()
+        also_known_as=names,
+        tags=v.tags + tuple(t for t in sdk.tags if t not in v.tags),
+        accounts={**sdk.accounts, **v.accounts},
+        sdk_tags=tuple(sorted(sdk_tags.items())),
+        cuda=v.cuda or sdk.cuda,
+        os=v.os or sdk.os,
+        py_version=v.py_version or sdk.py_version,
+        base_framework=v.base_framework or sdk.base_framework,
+        base_framework_version=v.base_framework_version or sdk.base_framework_version,
+        provenance=v.provenance + tuple(p for p in sdk.provenance if p not in v.provenance),
+    )

@@ -18,6 +18,7 @@ from scrapers import (
     dlc_image_data,
     dlc_legacy,
     dlc_regions,
+    sdk_image_config,
 )
 
 __all__ = ["SCRAPERS", "Scraper", "get", "scraper_for_url"]
@@ -52,6 +53,20 @@ SCRAPERS: tuple[Scraper, ...] = (
         parse=dlc_image_data.parse,
         url_pattern=dlc_image_data.URL_PATTERN,
         start_urls=(dlc_image_data.TREE_URL,),
+    ),
+    Scraper(
+        name="sdk-image-config",
+        description="SageMaker Python SDK image configuration, branch master (image_uri_config/*.json)",
+        parse=sdk_image_config.parse,
+        url_pattern=sdk_image_config.URL_PATTERN_V3,
+        start_urls=(sdk_image_config.LIST_URL_V3,),
+    ),
+    Scraper(
+        name="sdk-image-config-v2",
+        description="SageMaker Python SDK image configuration, maintained v2 line (branch master-v2)",
+        parse=sdk_image_config.parse,
+        url_pattern=sdk_image_config.URL_PATTERN_V2,
+        start_urls=(sdk_image_config.LIST_URL_V2,),
     ),
     Scraper(
         name="dlc-regions",

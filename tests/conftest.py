@@ -22,3 +22,12 @@ def mirror_file(url: str) -> Path:
     """The mirror path holding the body of ``url`` (``https://HOST/PATH`` -> ``MIRROR/HOST/PATH``)."""
     bare = url.split("://", 1)[1].split("?", 1)[0]
     return MIRROR / bare
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_aws_region(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never read the developer's AWS region or profile: a region is given, or none exists."""
+    for var in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path_factory.getbasetemp() / "no-aws-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")

@@ -19,7 +19,12 @@ __all__ = ["register"]
     show_default=True,
     help="2.0 (newest 2.0.x), 2 (newest 2.x), 2.0.4, 1.0-1, or latest.",
 )
-@click.option("--region", "-r", envvar="AWS_REGION", default="us-east-1", show_default=True, help="Region.")
+@click.option(
+    "--region",
+    "-r",
+    default=None,
+    help="Region. Default: like boto3 (AWS_REGION, AWS_DEFAULT_REGION, the profile's region).",
+)
 @click.option(
     "--image-scope", "--scope", default="inference", show_default=True, help="inference, training..."
 )
@@ -29,7 +34,21 @@ __all__ = ["register"]
 @click.option("--py-version", help="Python version, e.g. py310.")
 @click.option("--cuda", help="CUDA version, e.g. cu121.")
 @click.option("--os", "os_", help="Operating system, e.g. ubuntu22.04.")
-@click.option("--platform", help="sagemaker or ec2.")
+@click.option("--platform", help="sagemaker (default) or ec2 (EC2-only builds, never chosen otherwise).")
+@click.option(
+    "--base-framework-version",
+    help="Hugging Face base framework, as the SDK spells it: pytorch2.1.0, tensorflow2.11.",
+)
+@click.option("--accelerator-type", help="Elastic Inference accelerator, e.g. ml.eia2.medium (eia images).")
+@click.option("--inference-tool", help="neuron or neuronx (Inferentia / Trainium builds).")
+@click.option("--container-version", help="A container version the tag must carry, e.g. cu121-ubuntu20.04.")
+@click.option("--sdk-version", help="Neuron SDK version of the image, e.g. 2.20.0.")
+@click.option("--serverless", is_flag=True, help="For a serverless endpoint (CPU only).")
+@click.option(
+    "--moving",
+    is_flag=True,
+    help="Answer with the SageMaker SDK's moving tag (the string image_uris.retrieve() gives), when known.",
+)
 @click.option("--catalog-version", help="Pin a catalogue version (id, hash) or a date (as of).")
 @click.option(
     "--catalog", "catalog_dir", envvar="SMCAT_CATALOG", help="Catalogue directory or s3://bucket/prefix."
@@ -47,6 +66,13 @@ def resolve(
     cuda,
     os_,
     platform,
+    base_framework_version,
+    accelerator_type,
+    inference_tool,
+    container_version,
+    sdk_version,
+    serverless,
+    moving,
     catalog_version,
     catalog_dir,
     as_json,
@@ -72,6 +98,13 @@ def resolve(
         cuda=cuda,
         os=os_,
         platform=platform,
+        base_framework_version=base_framework_version,
+        accelerator_type=accelerator_type,
+        inference_tool=inference_tool,
+        container_version=container_version,
+        sdk_version=sdk_version,
+        serverless=serverless,
+        tag_style="moving" if moving else "pinned",
         snapshot=snap,
     )
     d = res.to_dict()
@@ -84,6 +117,10 @@ def resolve(
         f" {d.get('py_version') or ''} in {d['region']} (account {d['account']}), "
         f"catalogue {d['catalog_version']}"
     )
+    if d.get("region_source") not in (None, "argument"):
+        err_console.print(f"region {d['region']} from {d['region_source']}")
+    if d.get("moving_uri") and d["moving_uri"] != d["uri"]:
+        err_console.print(f"moving tag (as the SageMaker SDK names it): {d['moving_uri']}")
     life = d.get("lifecycle") or {}
     if life.get("ga") or life.get("eop"):
         err_console.print(f"lifecycle: GA {life.get('ga') or '?'}, end of patch {life.get('eop') or '?'}")

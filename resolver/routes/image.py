@@ -27,7 +27,7 @@ PARAMS: dict[str, tuple[str, bool]] = {
         True,
     ),
     "version": ("2.0 (newest 2.0.x), 2 (newest 2.x), 2.0.4, 1.0-1, or latest (default)", False),
-    "region": ("AWS region code (default us-east-1)", False),
+    "region": ("AWS region code (default: the service's AWS_REGION / AWS_DEFAULT_REGION / profile)", False),
     "image_scope": ("inference (default), training, ...", False),
     "gpu": ("true for a GPU image, false for CPU", False),
     "processor": ("cpu, gpu, inf, neuron, neuronx, graviton", False),
@@ -35,8 +35,16 @@ PARAMS: dict[str, tuple[str, bool]] = {
     "py_version": ("Python version, e.g. py310", False),
     "cuda": ("CUDA version, e.g. cu121", False),
     "os": ("operating system, e.g. ubuntu22.04", False),
-    "platform": ("sagemaker or ec2", False),
+    "platform": ("sagemaker (default) or ec2 (EC2-only builds, never chosen otherwise)", False),
+    "base_framework_version": ("Hugging Face base framework, e.g. pytorch2.1.0 or tensorflow2.11", False),
+    "accelerator_type": ("Elastic Inference accelerator, e.g. ml.eia2.medium (eia images)", False),
+    "inference_tool": ("neuron or neuronx (Inferentia / Trainium builds)", False),
+    "container_version": ("a container version the tag must carry, e.g. cu121-ubuntu20.04", False),
+    "sdk_version": ("Neuron SDK version of the image, e.g. 2.20.0", False),
+    "serverless": ("true for a serverless endpoint (CPU images)", False),
+    "tag": ("pinned (default), or moving: the SDK's moving tag, as image_uris.retrieve() gives it", False),
 }
+_BOOLS = ("gpu", "serverless")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 _CACHE_MAX = 8192
@@ -47,7 +55,7 @@ _OPENAPI_PARAMS = [
         "in": "query",
         "required": req,
         "description": d,
-        "schema": {"type": "boolean" if n == "gpu" else "string"},
+        "schema": {"type": "boolean" if n in _BOOLS else "string"},
     }
     for n, (d, req) in PARAMS.items()
 ]
@@ -67,13 +75,18 @@ def _parse(query: Request) -> dict:
         args[name] = value
     if not args.get("framework"):
         raise InvalidQuery("framework is required, e.g. ?framework=tensorflow", field="framework")
-    if "gpu" in args:
-        g = args["gpu"].lower()
-        if g not in _TRUE | _FALSE:
-            raise InvalidQuery(
-                f"Invalid gpu: {args['gpu']!r}. Use true or false.", field="gpu", valid=["true", "false"]
-            )
-        args["gpu"] = g in _TRUE
+    for flag in _BOOLS:
+        if flag in args:
+            g = args[flag].lower()
+            if g not in _TRUE | _FALSE:
+                raise InvalidQuery(
+                    f"Invalid {flag}: {args[flag][:16]!r}. Use true or false.",
+                    field=flag,
+                    valid=["true", "false"],
+                )
+            args[flag] = g in _TRUE
+    if "tag" in args:
+        args["tag_style"] = args.pop("tag")
     return args
 
 
@@ -83,7 +96,7 @@ def _answer(request: Request, snapshot, max_age: int) -> tuple[int, bytes, str]:
         res = resolve(
             args.pop("framework"),
             args.pop("version", "latest"),
-            args.pop("region", "us-east-1"),
+            args.pop("region", None),
             snapshot=snapshot,
             **args,
         )

@@ -203,6 +203,8 @@ SNAPSHOT = Snapshot(
 
 
 def r(*args, **kw) -> Resolution:
+    if len(args) < 3:  # these cases are about other parameters: ask in us-east-1 explicitly
+        kw.setdefault("region", "us-east-1")
     return resolve(*args, snapshot=SNAPSHOT, today=TODAY, **kw)
 
 
@@ -350,7 +352,7 @@ def test_result_explains_itself():
 )
 def test_lifecycle(kw, past, warning):
     kw.setdefault("today", TODAY)
-    res = resolve("tensorflow", snapshot=SNAPSHOT, **kw)
+    res = resolve("tensorflow", region="us-east-1", snapshot=SNAPSHOT, **kw)
     assert res.lifecycle.past_eop is past
     if warning is None:
         assert res.lifecycle.warning is None
@@ -358,15 +360,16 @@ def test_lifecycle(kw, past, warning):
         assert warning in res.lifecycle.warning
 
 
-def test_alternatives_include_ec2_and_are_bounded():
+def test_ec2_builds_are_never_offered_to_a_sagemaker_query_and_alternatives_are_bounded():
     res = r("tensorflow", "2", gpu=True)
     assert res.platform == "sagemaker"
-    assert any(a.platform == "ec2" for a in res.alternatives)  # still offered
+    assert not any(a.platform == "ec2" for a in res.alternatives)  # not made for SageMaker
+    assert r("tensorflow", "2", gpu=True, platform="ec2").platform == "ec2"  # only when asked
     assert len(r("tensorflow").alternatives) <= 10
 
 
 def test_today_defaults_to_the_real_date():
-    res = resolve("tensorflow", "2.0.4", snapshot=SNAPSHOT)
+    res = resolve("tensorflow", "2.0.4", "us-east-1", snapshot=SNAPSHOT)
     assert res.lifecycle.past_eop is True
 
 
@@ -383,7 +386,7 @@ def test_loads_the_store_when_no_snapshot_is_given(monkeypatch):
     fake = types.ModuleType("catalog.store")
     fake.open_store = lambda: FakeStore()
     monkeypatch.setitem(__import__("sys").modules, "catalog.store", fake)
-    res = resolve("tensorflow", "2.0", catalog_version="20250601", today=TODAY)
+    res = resolve("tensorflow", "2.0", "us-east-1", catalog_version="20250601", today=TODAY)
     assert res.catalog_version == SNAPSHOT.id and calls == ["20250601"]
 
 
@@ -673,3 +676,52 @@ def test_newest_build_variant_wins_within_one_version():
         "0.36.0-lmi18.0.0-cu128",
         "0.36.0-lmi9.0.0-cu128",
     ]
+
+
+# --------------------------------------------------------------------------- the region, like boto3
+
+
+@pytest.mark.parametrize(
+    ("env", "config", "region", "source"),
+    [
+        ({"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "us-east-1"}, "", "eu-west-1", "AWS_REGION"),
+        ({"AWS_DEFAULT_REGION": "cn-north-1"}, "", "cn-north-1", "AWS_DEFAULT_REGION"),
+        ({}, "[default]\nregion = ap-southeast-1\n", "ap-southeast-1", "profile default"),
+        (
+            {"AWS_PROFILE": "work"},
+            "[default]\nregion = x\n[profile work]\nregion = us-east-1\n",
+            "us-east-1",
+            "profile work",
+        ),
+    ],
+)
+def test_region_defaults_like_boto3_and_says_where_it_came_from(
+    tmp_path, monkeypatch, env, config, region, source
+):
+    cfg = tmp_path / "config"
+    cfg.write_text(config)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(cfg))
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    res = resolve("tensorflow", "2.0", gpu=True, snapshot=SNAPSHOT, today=TODAY)
+    assert (res.region, res.region_source) == (region, source)
+    assert res.to_dict()["region_source"] == source
+
+
+def test_no_region_anywhere_is_invalid_input_never_a_silent_us_east_1():
+    with pytest.raises(InvalidQuery, match="No region given"):
+        resolve("tensorflow", "2.0", snapshot=SNAPSHOT)
+
+
+@pytest.mark.parametrize(
+    ("region", "error", "text"),
+    [
+        ("us-east-7", InvalidQuery, "Unknown region: 'us-east-7'"),  # the shape of a region, but none is
+        ("eu-wset-1", InvalidQuery, "Did you mean 'eu-west-1'"),
+        ("US-EAST-1", InvalidQuery, "Invalid region"),
+        ("ap-south-2", NoMatch, "Regions that have"),  # a real region without the image: no match
+    ],
+)
+def test_unknown_regions_are_invalid_input_known_ones_without_the_image_are_no_match(region, error, text):
+    with pytest.raises(error, match=text):
+        resolve("tensorflow", "2.0.4", region, snapshot=SNAPSHOT)

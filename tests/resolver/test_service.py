@@ -95,7 +95,10 @@ def test_etag_gives_304_and_changes_with_the_query(client):
         ("framework=tensorflow&gpu=true&instance_type=ml.m5.large", 422, "invalid_query", "Contradictory"),
         ("framework=tensorflow&gpu=maybe", 422, "invalid_query", "gpu"),
         ("region=us-east-1", 422, "invalid_query", "framework"),
-        ("framework=tensorflow&version=9.9", 404, "no_match", "Versions that exist"),
+        ("framework=tensorflow&version=9.9&region=us-east-1", 404, "no_match", "Versions that exist"),
+        # no region and none configured for the service: no silent us-east-1
+        ("framework=tensorflow&version=2.0", 422, "invalid_query", "No region given"),
+        ("framework=tensorflow&region=us-east-7", 422, "invalid_query", "Unknown region"),
         ("framework=tensorflow&versoin=2.0", 422, "invalid_query", "Unknown query parameter 'versoin'"),
         ("framework=tensorflow&version=2.0&version=2.1", 422, "invalid_query", "given twice"),
     ],
@@ -132,6 +135,8 @@ def test_frameworks_regions_versions_and_health(client, store):
         "dlc-regions",
         "dlc-legacy",
         "dlc-available-images",
+        "sdk-image-config",
+        "sdk-image-config-v2",
     }
     assert h["status"] in ("ok", "degraded")
     assert client.get("/docs").status_code == 200

@@ -73,6 +73,8 @@ def test_end_to_end_refresh_publishes_real_facts(published):
     assert {s.name: s.status for s in report.sources} == {
         "aws-docs-ecr-paths": "ok",
         "dlc-image-data": "ok",
+        "sdk-image-config": "ok",
+        "sdk-image-config-v2": "ok",
         "dlc-regions": "ok",
         "dlc-legacy": "ok",
         "dlc-available-images": "ok",
@@ -201,6 +203,14 @@ def test_losing_many_images_is_refused_unless_forced(good_catalog, broken_mirror
     doc = json.loads(tree.read_text())
     doc["tree"] = [e for e in doc["tree"] if "pytorch" not in e["path"] and "vllm" not in e["path"]]
     tree.write_text(json.dumps(doc))
+    # and the SDK's configuration stops listing PyTorch and TensorFlow (both branches)
+    for listing in (broken_mirror / "api.github.com/repos/aws/sagemaker-python-sdk/contents").rglob(
+        "image_uri_config"
+    ):
+        entries = json.loads(listing.read_text())
+        listing.write_text(
+            json.dumps([e for e in entries if e["name"] not in ("pytorch.json", "tensorflow.json")])
+        )
     before = tree_digest(good_catalog)
     report = run_refresh(Store(good_catalog), Fetcher(mirror=broken_mirror))
     assert report.outcome == "refused" and "limit" in report.reason

@@ -1,0 +1,191 @@
+"""scrapers.sdk_image_config: the SageMaker SDK's image_uri_config files, as golden files.
+
+Each ``tests/fixtures/sdk_image_config/<case>.json`` is a hand-written file in the SDK's format; the
+records it parses to are compared with ``<case>.expected.json`` beside it. After a deliberate change
+to the parser, regenerate the expected files and review the diff:
+
+    SMCAT_REGENERATE_GOLDEN=1 python -m pytest tests/scrapers/test_sdk_image_config.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from catalog.errors import ParseError
+from catalog.models import ImageRecord
+from scrapers import sdk_image_config as sdk
+from scrapers.registry import scraper_for_url
+from tests.conftest import FIXTURES, SOURCES, requires_shared
+
+HERE = FIXTURES / "sdk_image_config"
+RAW = "https://raw.githubusercontent.com/aws/sagemaker-python-sdk/master/sagemaker-core/src/sagemaker/core/image_uri_config/"
+RAW_V2 = (
+    "https://raw.githubusercontent.com/aws/sagemaker-python-sdk/master-v2/src/sagemaker/image_uri_config/"
+)
+CASES = ["kmeans", "tensorflow", "huggingface", "sagemaker-tritonserver", "djl-lmi", "huggingface-neuronx"]
+
+
+def _summary(r: ImageRecord) -> dict:
+    return {
+        "framework": r.framework,
+        "version": r.version,
+        "image_scope": r.image_scope,
+        "processor": r.processor,
+        "arch": r.arch,
+        "py_version": r.py_version,
+        "repository": r.repository,
+        "tags": list(r.tags),
+        "sdk_tags": dict(r.sdk_tags),
+        "accounts": dict(sorted(r.accounts.items())),
+        "cuda": r.cuda,
+        "os": r.os,
+        "variant": r.variant,
+        "base": [r.base_framework, r.base_framework_version] if r.base_framework else None,
+    }
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden(case: str) -> None:
+    res = sdk.parse((HERE / f"{case}.json").read_text("utf-8"), RAW + f"{case}.json", fetched_at="2026-11-01")
+    got = [_summary(r) for r in res.images]
+    expected_file = HERE / f"{case}.expected.json"
+    if os.environ.get("SMCAT_REGENERATE_GOLDEN"):
+        expected_file.write_text(json.dumps(got, indent=1, sort_keys=True) + "\n", "utf-8")
+    assert got == json.loads(expected_file.read_text("utf-8"))
+    assert all(
+        p.source == "sdk-image-config" and p.url == RAW + f"{case}.json"
+        for r in res.images
+        for p in r.provenance
+    )
+
+
+# The SDK's own strings, for the cases that have an exception in its tag grammar.
+@pytest.mark.parametrize(
+    ("case", "select", "spelling", "tag"),
+    [
+        # an alias builds the moving tag with the alias as spelled
+        ("tensorflow", ("inference", "gpu", "2.1.3"), "2.1", "2.1-gpu"),
+        ("tensorflow", ("training", "gpu", "2.14.1"), "2.14", "2.14-gpu-py310"),
+        # Graviton repositories end in "-sagemaker" after the container version
+        ("tensorflow", ("inference", "cpu", "2.9.1"), "2.9.1", "2.9.1-cpu-py38-ubuntu20.04-sagemaker"),
+        # Triton: the GPU image has no processor in its tag; the CPU one does
+        ("sagemaker-tritonserver", ("inference", "gpu", "25.09"), "25.09", "25.09-py3"),
+        ("sagemaker-tritonserver", ("inference", "cpu", "25.09"), "25.09", "25.09-py3-cpu"),
+        # Hugging Face: base version and transformers version, both as spelled
+        (
+            "huggingface",
+            ("inference", "gpu", "4.26.0"),
+            "4.26/pytorch1.13",
+            "1.13-transformers4.26-gpu-py39-cu117-ubuntu20.04",
+        ),
+        (
+            "huggingface",
+            ("inference", "cpu", "4.26.0"),
+            "4.26.0/pytorch1.13.1",
+            "1.13.1-transformers4.26.0-cpu-py39-ubuntu20.04",
+        ),
+        # Neuron: the inference tool where the processor goes, the newest SDK before the container
+        (
+            "huggingface-neuronx",
+            ("inference", "neuronx", "4.28.1"),
+            "4.28/pytorch1.13",
+            "1.13.0-transformers4.28.1-neuronx-py38-sdk2.9.1-ubuntu20.04",
+        ),
+        # tag_prefix as given; algorithms carry no processor
+        ("djl-lmi", ("inference", "gpu", "0.30.0"), "0.30.0", "0.30.0-lmi12.0.0-cu124"),
+        ("kmeans", ("training", "cpu", "1"), "1", "1"),
+    ],
+)
+def test_sdk_tag_grammar(case, select, spelling, tag) -> None:
+    res = sdk.parse((HERE / f"{case}.json").read_text("utf-8"), RAW + f"{case}.json")
+    scope, proc, version = select
+    [rec] = [
+        r
+        for r in res.images
+        if (r.image_scope, r.processor, r.version) == (scope, proc, version)
+        and (r.base_framework in (None, "pytorch"))
+    ]
+    assert dict(rec.sdk_tags)[spelling] == tag
+
+
+def test_neuron_sdk_rule_is_the_sdks_string_order() -> None:
+    # the SDK takes sorted(sdk_versions, reverse=True)[0]: "sdk2.9.1" > "sdk2.10.0" as strings
+    [rec] = sdk.parse(
+        (HERE / "huggingface-neuronx.json").read_text("utf-8"), RAW + "huggingface-neuronx.json"
+    ).images
+    assert rec.variant == "sdk2.9.1"
+
+
+def test_every_partition_is_kept() -> None:
+    [inf, *_] = sdk.parse((HERE / "kmeans.json").read_text("utf-8"), RAW + "kmeans.json").images
+    assert {"cn-north-1", "us-gov-west-1", "us-iso-east-1", "ca-west-1"} <= set(inf.accounts)
+
+
+def test_listing_links_every_image_file_and_skips_the_rest() -> None:
+    url = sdk.LIST_URL_V3
+    res = sdk.parse((HERE / "listing.json").read_text("utf-8"), url)
+    assert res.links == [RAW + "kmeans.json", RAW + "tensorflow.json"]
+    assert any("instance_gpu_info" in w for w in res.warnings)
+
+
+def test_a_file_that_is_not_images_is_skipped_with_a_reason() -> None:
+    res = sdk.parse((HERE / "instance_gpu_info.json").read_text("utf-8"), RAW + "instance_gpu_info.json")
+    assert res.images == [] and "not images" in res.warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [("no-images", "describes no images"), ("truncated", "Not JSON")],
+)
+def test_broken_files_are_parse_errors(case: str, message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        sdk.parse((HERE / f"{case}.json").read_text("utf-8"), RAW + f"{case}.json")
+
+
+def test_empty_document_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="Empty"):
+        sdk.parse("  ", RAW + "kmeans.json")
+
+
+def test_the_registry_dispatches_each_branch_to_its_own_source() -> None:
+    assert scraper_for_url(RAW + "kmeans.json").name == "sdk-image-config"
+    assert scraper_for_url(RAW_V2 + "kmeans.json").name == "sdk-image-config-v2"
+    assert scraper_for_url(sdk.LIST_URL_V2).name == "sdk-image-config-v2"
+    assert scraper_for_url(sdk.LIST_URL_V3).name == "sdk-image-config"
+    res = sdk.parse((HERE / "kmeans.json").read_text("utf-8"), RAW_V2 + "kmeans.json")
+    assert res.images[0].provenance[0].source == "sdk-image-config-v2"
+
+
+# --------------------------------------------------------------------------- the recorded files
+
+MIRROR_V3 = (
+    SOURCES
+    / "mirror/raw.githubusercontent.com/aws/sagemaker-python-sdk/master"
+    / "sagemaker-core/src/sagemaker/core/image_uri_config"
+)
+MIRROR_V2 = (
+    SOURCES
+    / "mirror/raw.githubusercontent.com/aws/sagemaker-python-sdk/master-v2/src/sagemaker/image_uri_config"
+)
+
+
+@requires_shared
+@pytest.mark.integration
+@pytest.mark.parametrize(("folder", "base"), [(MIRROR_V3, RAW), (MIRROR_V2, RAW_V2)])
+def test_every_recorded_file_parses(folder, base) -> None:
+    files = sorted(folder.glob("*.json"))
+    assert len(files) >= 60
+    total = 0
+    for f in files:
+        res = sdk.parse(f.read_text("utf-8"), base + f.name)
+        if f.stem in sdk.NOT_IMAGES:
+            assert not res.images
+            continue
+        assert res.images, f.name
+        total += len(res.images)
+        for r in res.images:
+            assert r.tags and r.accounts and r.repository, (f.name, r)
+    assert total > 900
