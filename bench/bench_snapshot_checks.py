@@ -50,7 +50,8 @@ def main() -> None:
         (
             "alt: content_hash over records",
             _median_ms(
-                lambda: snapshot_io.content_hash(list(snap.images), snap.registries, snap.conflicts), args.runs
+                lambda: snapshot_io.content_hash(list(snap.images), snap.registries, snap.conflicts),
+                args.runs,
             ),
         ),
     ]
@@ -61,8 +62,13 @@ def main() -> None:
     else:
         schema = json.loads(shapes.schema_path("snapshot").read_text("utf-8"))
         validator = jsonschema.Draft202012Validator(schema)
-        rows.append(("alt: jsonschema validate", _median_ms(lambda: validator.validate(doc), max(3, args.runs // 4))))
-    print(f"snapshot {path.name}: {len(text) / 1e6:.2f} MB, {len(doc['images'])} images; median of {args.runs} runs")
+        rows.append(
+            ("alt: jsonschema validate", _median_ms(lambda: validator.validate(doc), max(3, args.runs // 4)))
+        )
+    print(
+        f"snapshot {path.name}: {len(text) / 1e6:.2f} MB, {len(doc['images'])} images; "
+        f"median of {args.runs} runs"
+    )
     for name, ms in rows:
         print(f"  {name:36} {ms:8.1f} ms")
 

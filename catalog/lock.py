@@ -35,8 +35,10 @@ _KEY = "refresh"
 def this_machine() -> str:
     """Host name + boot id + pid namespace: two processes with equal values can see each other's pids."""
     parts = [socket.gethostname()]
-    for probe in (lambda: Path("/proc/sys/kernel/random/boot_id").read_text().strip(),
-                  lambda: os.readlink("/proc/self/ns/pid")):
+    for probe in (
+        lambda: Path("/proc/sys/kernel/random/boot_id").read_text().strip(),
+        lambda: os.readlink("/proc/self/ns/pid"),
+    ):
         try:
             parts.append(probe())
         except OSError:
