@@ -103,7 +103,7 @@ class Holder:
 
 
 class RefreshLock:
-    """Hold the refresh lock in ``lock_dir`` (``with RefreshLock(...) as holder:``), or refuse at once.
+    """Hold the refresh lock in ``lock_dir`` (``with RefreshLock(...) as lk:``), or refuse at once.
 
     ``what`` names the store in messages. ``taken_over`` is set to the previous holder and the
     reason when the lock was taken from a holder that was gone. ``machine`` defaults to
@@ -198,8 +198,9 @@ class RefreshLock:
             self._cache.close()
             self._cache = None
 
-    def __enter__(self) -> Holder:
-        return self.acquire()
+    def __enter__(self) -> RefreshLock:
+        self.acquire()
+        return self
 
     def __exit__(self, *exc) -> None:
         self.release()

@@ -415,9 +415,9 @@ class Store:
         lk = RefreshLock(
             lock_dir, what=self.location, stale_after=stale_after, heartbeat_every=heartbeat_every
         )
-        with lk as holder:
+        with lk:
             remove = getattr(self.layer, "remove_debris", None)
-            lk.removed_debris = remove(holder.started_at) if remove else []
+            lk.removed_debris = remove(lk.holder.started_at) if remove else []
             yield lk
 
     def check_gates(self, snap: Snapshot, *, max_loss: float = DEFAULT_MAX_LOSS) -> Diff:

@@ -247,9 +247,8 @@ def _record_status_or_say_why(store: Store, report: RefreshReport) -> None:
     try:
         record_status(store, report)
     except CatalogError as e:
-        if report.ok:
-            raise
-        report.reason = f"{report.reason} (and status.json was not updated: {e})"
+        note = f"status.json was not updated: {e}"
+        report.reason = f"{report.reason} (and {note})" if report.reason else note
 
 
 def _refresh_locked(store, fetcher, scrapers, force, max_loss, progress, now, previous, t0) -> RefreshReport:
