@@ -130,6 +130,7 @@ def document_hash(doc: Mapping) -> str:
     enc = _CANONICAL.encode
     maps = [enc(m).encode() for m in doc["account_maps"]]
     provs = [enc({k: v for k, v in p.items() if k != "fetched_at"}).encode() for p in doc["provenance"]]
+    prov_lists: dict[tuple, bytes] = {}
     h = hashlib.sha256()
     put = h.update  # pieces go straight into the hash: no 11 MB string is ever built
     put(b'{"conflicts":' + enc(doc.get("conflicts", [])).encode() + b',"images":[')
@@ -148,8 +149,12 @@ def document_hash(doc: Mapping) -> str:
         put(maps[d["accounts"]])
         if between:
             put(b"," + enc(between)[1:-1].encode())
+        key = tuple(d["provenance"])
+        joined = prov_lists.get(key)
+        if joined is None:  # images share a few hundred provenance lists: join each once
+            joined = prov_lists[key] = b",".join([provs[i] for i in key])
         put(b',"provenance":[')
-        put(b",".join([provs[i] for i in d["provenance"]]))
+        put(joined)
         put(b"]," + enc(after)[1:-1].encode() + b"}" if after else b"]}")
     registries = doc.get("registries", {})
     put(b'],"registries":' + enc(registries).encode() + b"}")

@@ -160,6 +160,16 @@ class TestIntegrity:
         assert fresh.load(good.id) == good
 
 
+    def test_a_tampered_version_cannot_be_pinned(self, tmp_path):
+        st = Store(tmp_path)
+        good, bad = snap([rec("2.1.0")]), snap([rec("2.1.0"), rec("2.2.0")], "2026-11-02T00:00:00")
+        st.publish(good)
+        (tmp_path / "snapshots" / f"{bad.id}.json").write_text(flip_first_account(snapshot_io.dumps(bad)))
+        with pytest.raises(CorruptSnapshot):
+            st.set_current(bad.id)
+        assert Store(tmp_path).current_id() == good.id
+
+
 class TestPointer:
     """Item 9: CURRENT is validated as an id; no silent fallback to the shipped catalogue."""
 
