@@ -159,7 +159,6 @@ class TestIntegrity:
                 fresh.load()
         assert fresh.load(good.id) == good
 
-
     def test_a_tampered_version_cannot_be_pinned(self, tmp_path):
         st = Store(tmp_path)
         good, bad = snap([rec("2.1.0")]), snap([rec("2.1.0"), rec("2.2.0")], "2026-11-02T00:00:00")
