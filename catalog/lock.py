@@ -14,8 +14,10 @@ So a ``kill -9``'d refresh blocks nothing: the next run sees the dead pid and ta
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import sqlite3
 import threading
 import time
 import uuid
@@ -23,7 +25,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from catalog.errors import RefreshRefused
+from catalog.errors import RefreshRefused, StoreWriteFailed
 
 __all__ = ["DEFAULT_STALE_AFTER", "Holder", "RefreshLock", "this_machine"]
 
@@ -138,18 +140,25 @@ class RefreshLock:
         """Take the lock (over a gone holder if need be); raises ``RefreshRefused`` while it is held."""
         import diskcache
 
-        self._cache = diskcache.Cache(str(self.lock_dir))
         now = time.time()
         pid = os.getpid()
         me = Holder(uuid.uuid4().hex, socket.gethostname(), self.machine, pid, _pid_start(pid), now, now)
         try:
+            self._cache = diskcache.Cache(str(self.lock_dir))
             with self._cache.transact():
                 current = self._cache.get(_KEY)
                 if current is not None:
                     self._check_current(current, now)
                 self._cache.set(_KEY, asdict(me))
+        except (OSError, sqlite3.Error) as e:  # disk full, read-only, not a directory
+            self._close()
+            raise StoreWriteFailed(
+                f"Cannot take the refresh lock of {self.what} in {self.lock_dir}: {e}. "
+                "Check that the directory is writable and has free space (or set SMCAT_LOCK_DIR).",
+                errno=getattr(e, "errno", None),
+            ) from e
         except BaseException:
-            self._cache.close()
+            self._close()
             raise
         self.holder = me
         self._beat = threading.Thread(target=self._heartbeat, name="smcat-lock-heartbeat", daemon=True)
@@ -174,13 +183,16 @@ class RefreshLock:
 
     def _heartbeat(self) -> None:
         while not self._stop.wait(self.heartbeat_every):
-            with self._cache.transact():
-                current = self._cache.get(_KEY)
-                if not isinstance(current, dict) or current.get("token") != self.holder.token:
-                    self.lost.set()
-                    return
-                current["heartbeat"] = time.time()
-                self._cache.set(_KEY, current)
+            try:
+                with self._cache.transact():
+                    current = self._cache.get(_KEY)
+                    if not isinstance(current, dict) or current.get("token") != self.holder.token:
+                        self.lost.set()
+                        return
+                    current["heartbeat"] = time.time()
+                    self._cache.set(_KEY, current)
+            except (OSError, sqlite3.Error):  # a full disk: try again next beat; the pid still speaks for us
+                continue
 
     def release(self) -> None:
         """Give the lock back (if it is still ours) and stop the heartbeat."""
@@ -194,8 +206,15 @@ class RefreshLock:
                 current = self._cache.get(_KEY)
                 if isinstance(current, dict) and self.holder and current.get("token") == self.holder.token:
                     self._cache.delete(_KEY)
+        except (OSError, sqlite3.Error):
+            pass  # left behind: the next run takes it over once this process is gone
         finally:
-            self._cache.close()
+            self._close()
+
+    def _close(self) -> None:
+        if self._cache is not None:
+            with contextlib.suppress(OSError, sqlite3.Error):
+                self._cache.close()
             self._cache = None
 
     def __enter__(self) -> RefreshLock:

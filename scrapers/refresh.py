@@ -240,6 +240,12 @@ def run_refresh(
         return RefreshReport(
             "refused", [], previous_id=previous, reason=str(e), seconds=time.perf_counter() - t0
         )
+    except CatalogError as e:  # the lock itself could not be taken (disk full, unwritable directory)
+        report = RefreshReport(
+            "failed", [], previous_id=previous, reason=str(e), seconds=time.perf_counter() - t0
+        )
+        _record_status_or_say_why(store, report)
+        return report
 
 
 def _record_status_or_say_why(store: Store, report: RefreshReport) -> None:

@@ -118,3 +118,18 @@ class TestDiskFull:
         report = run_refresh(Store(root), Fetcher(mirror=mirror), scrapers=SCRAPERS)
         assert report.outcome == "unchanged"
         assert Store(root).status()["last_refresh"]["outcome"] == "unchanged"
+
+    def test_a_lock_directory_that_cannot_be_made_is_a_failed_refresh_not_a_traceback(
+        self, first, mirror, tmp_path
+    ):
+        root = copy_of(first, tmp_path)
+        (tmp_path / "a-file").write_text("")
+        store = Store(root, lock_dir=tmp_path / "a-file" / "locks")
+        report = run_refresh(store, Fetcher(mirror=mirror), scrapers=MORE)
+        assert report.outcome == "failed"
+        assert report.reason.startswith(
+            f"Cannot take the refresh lock of {root} in {tmp_path / 'a-file' / 'locks'}"
+        )
+        assert "\n" not in report.reason
+        assert Store(root).status()["last_refresh"]["outcome"] == "failed"
+        assert (root / "CURRENT").read_text().strip() == first[1]
