@@ -116,3 +116,26 @@ class TestCrashedRefresh:
             other.release()
         with RefreshLock(tmp_path, stale_after=1.0) as lk:  # released: free again
             assert lk.taken_over is None
+
+    def test_a_recorded_pid_now_used_by_another_process_is_taken_over(self, tmp_path):
+        import diskcache
+
+        # a holder record whose pid is alive (this test's parent) but started at another time:
+        # the holder died and its pid was reused
+        now = time.time()
+        record = dict(
+            token="x", host="h", machine=this_machine(), pid=os.getppid(), pid_start="1",
+            started_at=now, heartbeat=now,
+        )  # fmt: skip
+        with diskcache.Cache(str(tmp_path)) as cache:
+            cache.set("refresh", record)
+        with RefreshLock(tmp_path) as lk:
+            assert lk.taken_over[1] == f"its pid {os.getppid()} now belongs to another process"
+
+    def test_a_lock_left_by_an_older_smcat_is_respected(self, tmp_path):
+        import diskcache
+
+        with diskcache.Cache(str(tmp_path)) as cache:
+            cache.add("refresh", "a-token", expire=3600)  # what smcat 0.1 wrote
+        with pytest.raises(RefreshRefused, match="an older smcat"), RefreshLock(tmp_path):
+            pass
