@@ -197,7 +197,43 @@ def loads(text: str, *, origin: str = "<snapshot>", expect_id: str | None = None
     problem = _integrity_problem(doc, expect_id)
     if problem:
         _refuse(origin, problem, f"fails its integrity check: {problem}")
-    return _build(doc)
+    try:
+        maps = [MappingProxyType(m) for m in doc["account_maps"]]
+        provs = [Provenance.from_dict(p) for p in doc["provenance"]]
+        images = []
+        for d in doc["images"]:
+            extra = d.get("extra")
+            images.append(
+                ImageRecord(
+                    framework=d["framework"],
+                    version=d["version"],
+                    image_scope=d["image_scope"],
+                    processor=d["processor"],
+                    repository=d["repository"],
+                    tags=tuple(d["tags"]),
+                    arch=d.get("arch", "x86_64"),
+                    accounts=maps[d["accounts"]],
+                    extra=tuple(extra.items()) if extra else (),
+                    derived_tags=d.get("derived_tags", False),
+                    provenance=tuple(provs[i] for i in d["provenance"]),
+                    **{k: d.get(k) for k in _OPTIONAL},
+                )
+            )
+        conflicts = tuple(
+            Conflict(c["subject"], c["field"], tuple((x["value"], x["url"]) for x in c["claims"]))
+            for c in doc.get("conflicts", ())
+        )
+        return Snapshot(
+            id=doc["id"],
+            created_at=doc["created_at"],
+            images=tuple(images),
+            sources=doc.get("sources", {}),
+            registries=doc.get("registries", {}),
+            conflicts=conflicts,
+            content_hash=doc.get("content_hash", ""),
+        )
+    except (KeyError, IndexError, TypeError) as e:  # the checks above should leave nothing for here
+        _refuse(origin, f"{type(e).__name__}: {e}", f"is malformed ({type(e).__name__}: {e})")
 
 
 def _refuse(origin: str, problem: str, what: str) -> NoReturn:
@@ -206,42 +242,4 @@ def _refuse(origin: str, problem: str, what: str) -> NoReturn:
         "('smcat catalog versions', 'smcat catalog use VERSION') or rerun 'smcat refresh'.",
         origin=origin,
         problem=problem,
-    )
-
-
-def _build(doc: dict) -> Snapshot:
-    """The snapshot of a checked document (account maps and provenance shared, not copied)."""
-    maps = [MappingProxyType(m) for m in doc["account_maps"]]
-    provs = [Provenance.from_dict(p) for p in doc["provenance"]]
-    images = []
-    for d in doc["images"]:
-        extra = d.get("extra")
-        images.append(
-            ImageRecord(
-                framework=d["framework"],
-                version=d["version"],
-                image_scope=d["image_scope"],
-                processor=d["processor"],
-                repository=d["repository"],
-                tags=tuple(d["tags"]),
-                arch=d.get("arch", "x86_64"),
-                accounts=maps[d["accounts"]],
-                extra=tuple(extra.items()) if extra else (),
-                derived_tags=d.get("derived_tags", False),
-                provenance=tuple(provs[i] for i in d["provenance"]),
-                **{k: d.get(k) for k in _OPTIONAL},
-            )
-        )
-    conflicts = tuple(
-        Conflict(c["subject"], c["field"], tuple((x["value"], x["url"]) for x in c["claims"]))
-        for c in doc.get("conflicts", ())
-    )
-    return Snapshot(
-        id=doc["id"],
-        created_at=doc["created_at"],
-        images=tuple(images),
-        sources=doc.get("sources", {}),
-        registries=doc.get("registries", {}),
-        conflicts=conflicts,
-        content_hash=doc["content_hash"],
     )
