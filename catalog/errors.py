@@ -7,8 +7,12 @@ these; only the CLI and the HTTP service turn them into exit codes and status co
 from __future__ import annotations
 
 __all__ = [
+    "BadPointer",
     "CatalogError",
+    "CorruptDocument",
+    "CorruptSnapshot",
     "InvalidQuery",
+    "InvalidVersion",
     "NoMatch",
     "ParseError",
     "RefreshRefused",
@@ -16,6 +20,7 @@ __all__ = [
     "SnapshotNotFound",
     "SourceError",
     "SourceMoved",
+    "StoreWriteFailed",
 ]
 
 
@@ -54,6 +59,41 @@ class SnapshotNotFound(CatalogError, LookupError):
     """A catalogue version that does not exist was asked for."""
 
     exit_code = 2
+
+
+class InvalidVersion(InvalidQuery):
+    """A catalogue version asked for is not even shaped like an id, prefix, hash or date."""
+
+    def __init__(self, message: str, *, field: str = "catalog_version") -> None:
+        super().__init__(message, field=field)
+
+
+class CorruptDocument(CatalogError):
+    """A store document (a snapshot, ``status.json``) failed its checks on load and is refused.
+
+    ``origin`` names the document (a path or an ``s3://`` URL); ``problem`` says what failed.
+    """
+
+    def __init__(self, message: str, *, origin: str = "", problem: str = "") -> None:
+        super().__init__(message)
+        self.origin = origin
+        self.problem = problem
+
+
+class CorruptSnapshot(CorruptDocument):
+    """A snapshot whose hash, id or shape does not check out: never served."""
+
+
+class BadPointer(CatalogError):
+    """The store's ``CURRENT`` pointer is missing, empty, not an id, or names no snapshot."""
+
+
+class StoreWriteFailed(CatalogError):
+    """Writing to the store failed (disk full, read-only, ...); what was current stays current."""
+
+    def __init__(self, message: str, *, errno: int | None = None) -> None:
+        super().__init__(message)
+        self.errno = errno
 
 
 class RefreshRefused(SmcatError):

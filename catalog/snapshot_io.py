@@ -12,13 +12,16 @@ import hashlib
 import json
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import NoReturn
 
-from catalog.errors import CatalogError
+from catalog.errors import CorruptSnapshot
 from catalog.models import Conflict, ImageRecord, Provenance, Snapshot
+from catalog.shapes import FORMAT, ID_PATTERN, snapshot_problem
 
-__all__ = ["FORMAT", "content_hash", "dumps", "loads", "record_to_dict"]
+__all__ = ["FORMAT", "content_hash", "document_hash", "dumps", "loads", "record_to_dict"]
 
-FORMAT = "smcat-snapshot/1"
+#: The one serialisation the content hash is taken over (sorted keys, no spaces).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 
 _OPTIONAL = (
     "py_version",
@@ -74,7 +77,7 @@ def _content_payload(images: list[ImageRecord], registries: Mapping, conflicts) 
         "registries": {k: dict(sorted(v.items())) for k, v in sorted(registries.items())},
         "conflicts": [c.to_dict() for c in conflicts],
     }
-    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    return _CANONICAL.encode(body).encode()
 
 
 def content_hash(images: list[ImageRecord], registries: Mapping, conflicts) -> str:
@@ -120,17 +123,84 @@ def dumps(snap: Snapshot) -> str:
     return json.dumps(doc, indent=1, sort_keys=True) + "\n"
 
 
-def loads(text: str, *, origin: str = "<snapshot>") -> Snapshot:
-    """Parse a snapshot file; a torn or foreign file raises CatalogError naming ``origin``."""
+def document_hash(doc: Mapping) -> str:
+    """``content_hash`` computed straight from a parsed snapshot file (shape already checked).
+
+    Gives the same bytes to sha256 as ``content_hash`` over the loaded records, without building
+    them: each shared account map and provenance entry is serialised once and spliced into its
+    images at its sorted key position (about 15 ms for the shipped snapshot, against 110 ms for
+    ``content_hash``). A test holds the two equal on the shipped snapshot and on every field.
+    """
+    enc = _CANONICAL.encode
+    maps = [enc(m).encode() for m in doc["account_maps"]]
+    provs = [enc({k: v for k, v in p.items() if k != "fetched_at"}).encode() for p in doc["provenance"]]
+    prov_lists: dict[tuple, bytes] = {}
+    h = hashlib.sha256()
+    put = h.update  # pieces go straight into the hash: no 11 MB string is ever built
+    put(b'{"conflicts":' + enc(doc.get("conflicts", [])).encode() + b',"images":[')
+    for n, d in enumerate(doc["images"]):
+        # keys sort as: those before "accounts" < "accounts" < those between < "provenance" < the rest
+        before: dict = {}
+        between: dict = {}
+        after: dict = {}
+        for k, v in d.items():
+            if k != "accounts" and k != "provenance":
+                (before if k < "accounts" else between if k < "provenance" else after)[k] = v
+        put(b",{" if n else b"{")
+        if before:
+            put(enc(before)[1:-1].encode() + b",")
+        put(b'"accounts":')
+        put(maps[d["accounts"]])
+        if between:
+            put(b"," + enc(between)[1:-1].encode())
+        key = tuple(d["provenance"])
+        joined = prov_lists.get(key)
+        if joined is None:  # images share a few hundred provenance lists: join each once
+            joined = prov_lists[key] = b",".join([provs[i] for i in key])
+        put(b',"provenance":[')
+        put(joined)
+        put(b"]," + enc(after)[1:-1].encode() + b"}" if after else b"]}")
+    registries = doc.get("registries", {})
+    put(b'],"registries":' + enc(registries).encode() + b"}")
+    return h.hexdigest()
+
+
+def _integrity_problem(doc: Mapping, expect_id: str | None) -> str | None:
+    """Why ``doc``'s id and hash do not check out, or None."""
+    sid, recorded = doc["id"], doc["content_hash"]
+    if expect_id is not None and sid != expect_id:
+        return f"its id {sid!r} is not the version it was read as ({expect_id!r})"
+    if ID_PATTERN.match(sid)["hash"] != recorded[:8]:
+        return f"its id {sid!r} names hash {sid[-8:]} but its content_hash starts {recorded[:8]}"
+    computed = document_hash(doc)
+    if computed != recorded:
+        return (
+            f"its content does not match its content_hash (recorded {recorded[:12]}..., "
+            f"computed {computed[:12]}...): it was changed after it was written"
+        )
+    return None
+
+
+def loads(text: str, *, origin: str = "<snapshot>", expect_id: str | None = None) -> Snapshot:
+    """Parse a snapshot file, checking its shape, its id and its content hash.
+
+    A torn, foreign, malformed or tampered file raises ``CorruptSnapshot`` naming ``origin``
+    and what failed; nothing from it is served. ``expect_id``: the version it was read as
+    (its file name), which must be the id it carries.
+    """
     try:
         doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise CatalogError(
-            f"Catalogue snapshot {origin} is not valid JSON ({e}); it may be torn or "
-            "hand-edited. Pick another version with 'smcat catalog versions'."
-        ) from None
+    except (json.JSONDecodeError, RecursionError) as e:
+        _refuse(origin, f"not valid JSON ({e})", "is not valid JSON; it may be torn or hand-edited")
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise CatalogError(f"{origin} is not an smcat snapshot (expected format {FORMAT!r}).")
+        got = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
+        _refuse(origin, f"format {got!r}", f"is not an smcat snapshot (expected format {FORMAT!r})")
+    problem = snapshot_problem(doc)
+    if problem:
+        _refuse(origin, problem, f"is malformed ({problem})")
+    problem = _integrity_problem(doc, expect_id)
+    if problem:
+        _refuse(origin, problem, f"fails its integrity check: {problem}")
     try:
         maps = [MappingProxyType(m) for m in doc["account_maps"]]
         provs = [Provenance.from_dict(p) for p in doc["provenance"]]
@@ -174,5 +244,14 @@ def loads(text: str, *, origin: str = "<snapshot>") -> Snapshot:
             conflicts=conflicts,
             content_hash=doc.get("content_hash", ""),
         )
-    except (KeyError, IndexError, TypeError) as e:
-        raise CatalogError(f"Catalogue snapshot {origin} is malformed ({type(e).__name__}: {e}).") from None
+    except (KeyError, IndexError, TypeError) as e:  # the checks above should leave nothing for here
+        _refuse(origin, f"{type(e).__name__}: {e}", f"is malformed ({type(e).__name__}: {e})")
+
+
+def _refuse(origin: str, problem: str, what: str) -> NoReturn:
+    raise CorruptSnapshot(
+        f"Catalogue snapshot {origin} {what}. It is refused. Pick another version "
+        "('smcat catalog versions', 'smcat catalog use VERSION') or rerun 'smcat refresh'.",
+        origin=origin,
+        problem=problem,
+    )

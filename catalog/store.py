@@ -14,12 +14,12 @@ only after the snapshot it names is fully on disk.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
 import tempfile
 import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,8 +27,18 @@ from importlib import resources
 from pathlib import Path
 
 from catalog import snapshot_io
-from catalog.errors import CatalogError, RefreshRefused, SnapshotNotFound
+from catalog.errors import (
+    BadPointer,
+    CatalogError,
+    CorruptDocument,
+    InvalidVersion,
+    RefreshRefused,
+    SnapshotNotFound,
+    StoreWriteFailed,
+)
+from catalog.lock import DEFAULT_STALE_AFTER, RefreshLock
 from catalog.models import Conflict, ImageRecord, Snapshot
+from catalog.shapes import ID_PATTERN, status_problem
 
 __all__ = [
     "DEFAULT_MAX_LOSS",
@@ -44,7 +54,9 @@ __all__ = [
 ]
 
 DEFAULT_MAX_LOSS = 0.10
-_ID_RE = re.compile(r"^(?P<stamp>\d{8}T\d{6}Z)-(?P<hash>[0-9a-f]{8})$")
+_ID_RE = ID_PATTERN
+#: What a version asked for from outside (CLI, HTTP) may look like: an id, a prefix, a hash, a date.
+_SPEC_RE = re.compile(r"^[0-9A-Za-z:TZ-]{1,40}$")
 
 
 def shipped_dir() -> Path:
@@ -183,6 +195,17 @@ class LocalLayer:
     def default_lock_dir(self) -> Path:
         return self.root / "locks"
 
+    def remove_debris(self, older_than: float) -> list[str]:
+        """Delete temp files (``.<name>.*.tmp``) a crashed write left, last modified before ``older_than``."""
+        removed = []
+        for d in (self.root, self.root / "snapshots"):
+            for p in d.glob(".*.tmp") if d.is_dir() else ():
+                with contextlib.suppress(FileNotFoundError):
+                    if p.is_file() and p.stat().st_mtime < older_than:
+                        p.unlink()
+                        removed.append(str(p.relative_to(self.root)))
+        return sorted(removed)
+
 
 def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -231,16 +254,45 @@ class Store:
         return (self.layer, *self.bases)
 
     def current_id(self) -> str | None:
-        """The id the pointer names (None for an empty store)."""
+        """The id the pointer names (None for a store with no versions at all).
+
+        The first layer with a ``CURRENT`` decides. A layer without one (or with an empty one)
+        is passed over only when it holds no snapshots either; a layer that has snapshots but
+        no usable pointer raises ``BadPointer`` rather than serve an older layer's version.
+        A pointer that is not shaped like an id also raises ``BadPointer`` (it is never a path).
+        """
         for layer in self._layers():
-            cid = (layer.read("CURRENT") or "").strip()
+            text = layer.read("CURRENT")
+            cid = (text or "").strip()
+            where = layer.location("CURRENT")
             if cid:
+                if not _ID_RE.match(cid):
+                    raise BadPointer(
+                        f"The catalogue pointer {where} holds {cid[:60]!r}, which is not a version id "
+                        "(<UTC time>-<hash8>). Pin a version with 'smcat catalog use VERSION' "
+                        "(see 'smcat catalog versions')."
+                    )
                 return cid
+            ids = sorted(i for i in layer.snapshot_ids() if _ID_RE.match(i))
+            if ids:
+                state = "missing" if text is None else "empty"
+                raise BadPointer(
+                    f"The catalogue pointer {where} is {state}, but the store holds {len(ids)} "
+                    f"version(s) (newest {ids[-1]}); smcat will not fall back to an older catalogue. "
+                    f"Pin one with 'smcat catalog use {ids[-1]}'."
+                )
         return None
 
+    def _current_or_none(self) -> str | None:
+        """``current_id``, or None when the pointer is unusable (for listings that must still work)."""
+        try:
+            return self.current_id()
+        except BadPointer:
+            return None
+
     def versions(self) -> list[VersionInfo]:
-        """Every version in every layer, oldest first."""
-        cur = self.current_id()
+        """Every version in every layer, oldest first (none marked current if the pointer is bad)."""
+        cur = self._current_or_none()
         seen: dict[str, VersionInfo] = {}
         for i, layer in enumerate(self._layers()):
             for vid in layer.snapshot_ids():
@@ -266,6 +318,12 @@ class Store:
                     f"The catalogue at {self.location} has no versions yet. Run 'smcat refresh' to build one."
                 )
             return cid
+        if not isinstance(spec, str) or not _SPEC_RE.match(spec):
+            shown = spec[:40] + "..." if isinstance(spec, str) and len(spec) > 40 else spec
+            raise InvalidVersion(
+                f"Invalid catalogue version {shown!r}: use an id (20260101T000000Z-0123abcd), an id "
+                "prefix, a hash, a date (2026-01-01) or 'current' (see 'smcat catalog versions')."
+            )
         ids = [v.id for v in self.versions()]
         if spec in ids:
             return spec
@@ -288,6 +346,8 @@ class Store:
         )
 
     def _read_snapshot_text(self, vid: str) -> tuple[str, str] | None:
+        if not _ID_RE.match(vid):  # ids become file names and keys: never anything else
+            raise InvalidVersion(f"Invalid catalogue version id {vid[:60]!r}.")
         name = f"snapshots/{vid}.json"
         for layer in self._layers():
             text = layer.read(name)
@@ -303,8 +363,11 @@ class Store:
             return snap
         found = self._read_snapshot_text(vid)
         if found is None:
-            raise SnapshotNotFound(f"Catalogue version {vid!r} is named by CURRENT but its file is missing.")
-        snap = snapshot_io.loads(found[0], origin=found[1])
+            raise BadPointer(
+                f"Catalogue version {vid!r} is named by the pointer but its file is missing from "
+                f"{self.location}. Pin another version with 'smcat catalog use VERSION'."
+            )
+        snap = snapshot_io.loads(found[0], origin=found[1], expect_id=vid)
         with self._cache_lock:
             self._cache[vid] = snap
         return snap
@@ -314,34 +377,48 @@ class Store:
         return diff_snapshots(self.load(old), self.load(new))
 
     def status(self) -> dict:
-        """What the last refreshes recorded per source (``status.json``), or ``{}``."""
+        """What the last refreshes recorded per source (``status.json``), or ``{}`` when none ran.
+
+        A ``status.json`` that is not JSON or not of its schema raises ``CorruptDocument``.
+        """
         text = self.layer.read("status.json")
         if not text:
             return {}
+        where = self.layer.location("status.json")
         try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            return {}
+            doc = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as e:
+            problem = f"not valid JSON ({e})"
+        else:
+            problem = status_problem(doc)
+            if problem is None:
+                return doc
+        raise CorruptDocument(
+            f"The refresh status {where} is unreadable: {problem}. The next 'smcat refresh' rewrites it.",
+            origin=where,
+            problem=problem,
+        )
 
     # ---- writing -------------------------------------------------------------------------
     @contextlib.contextmanager
-    def lock(self, *, expire: float = 3600.0) -> Iterator[None]:
-        """Hold the store's refresh lock (across processes, via diskcache), or refuse at once."""
-        import diskcache
+    def lock(
+        self, *, stale_after: float = DEFAULT_STALE_AFTER, heartbeat_every: float | None = None
+    ) -> Iterator[RefreshLock]:
+        """Hold the store's refresh lock, or refuse at once (``RefreshRefused`` names the holder).
 
+        A holder that is gone (its pid dead on this host, or no heartbeat for ``stale_after``
+        seconds from another host) is taken over (see ``catalog.lock``). Once held, temp files
+        a crashed write left behind (older than this holder) are removed; the yielded lock
+        tells what it took over (``taken_over``) and what it removed (``removed_debris``).
+        """
         lock_dir = self.lock_dir or self.layer.default_lock_dir()
-        with diskcache.Cache(str(lock_dir)) as cache:
-            token = uuid.uuid4().hex
-            if not cache.add("refresh", token, expire=expire):
-                raise RefreshRefused(
-                    f"Another refresh of {self.location} is running; this one was not started. "
-                    "Wait for it to finish (or, if it died, wait for its lock to expire)."
-                )
-            try:
-                yield
-            finally:
-                if cache.get("refresh") == token:
-                    cache.delete("refresh")
+        lk = RefreshLock(
+            lock_dir, what=self.location, stale_after=stale_after, heartbeat_every=heartbeat_every
+        )
+        with lk:
+            remove = getattr(self.layer, "remove_debris", None)
+            lk.removed_debris = remove(lk.holder.started_at) if remove else []
+            yield lk
 
     def check_gates(self, snap: Snapshot, *, max_loss: float = DEFAULT_MAX_LOSS) -> Diff:
         """Diff ``snap`` against the current version; refuse when it loses more than ``max_loss``."""
@@ -365,14 +442,27 @@ class Store:
         """Write ``snap`` (if new) then move the pointer to it, both atomically."""
         name = f"snapshots/{snap.id}.json"
         if self.layer.read(name) is None:
-            self.layer.write(name, snapshot_io.dumps(snap))
-        self.layer.write("CURRENT", snap.id + "\n")
+            self._write(name, snapshot_io.dumps(snap))
+        self._write("CURRENT", snap.id + "\n")
         with self._cache_lock:
             self._cache[snap.id] = snap
 
     def write_status(self, status: dict) -> None:
         """Record per-source refresh outcomes (``status.json``, atomically)."""
-        self.layer.write("status.json", json.dumps(status, indent=1, sort_keys=True) + "\n")
+        self._write("status.json", json.dumps(status, indent=1, sort_keys=True) + "\n")
+
+    def _write(self, name: str, text: str) -> None:
+        """``layer.write``, with an OS error (disk full, read-only...) as one ``StoreWriteFailed`` line."""
+        try:
+            self.layer.write(name, text)
+        except OSError as e:
+            code = errno.errorcode.get(e.errno or 0, "")
+            hint = " Free some space there and rerun." if e.errno == errno.ENOSPC else ""
+            raise StoreWriteFailed(
+                f"Cannot write {self.layer.location(name)}: {e.strerror or e}"
+                f"{f' ({code})' if code else ''}; nothing was replaced, the current version stays.{hint}",
+                errno=e.errno,
+            ) from e
 
     def set_current(self, version: str) -> str:
         """Pin the pointer to an existing version (roll back or forward); returns its id."""
@@ -382,8 +472,8 @@ class Store:
         if self.layer.read(name) is None:
             found = self._read_snapshot_text(vid)
             assert found is not None
-            self.layer.write(name, found[0])
-        self.layer.write("CURRENT", vid + "\n")
+            self._write(name, found[0])
+        self._write("CURRENT", vid + "\n")
         return vid
 
 

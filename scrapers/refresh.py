@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from catalog.errors import RefreshRefused, SmcatError, SourceMoved
+from catalog.errors import CatalogError, CorruptDocument, RefreshRefused, SmcatError, SourceMoved
 from catalog.models import ParseResult, Snapshot
 from catalog.store import DEFAULT_MAX_LOSS, Diff, Store, make_snapshot
 from scrapers.merge import MergeInput, merge
@@ -49,7 +49,11 @@ class SourceReport:
 
 @dataclass
 class RefreshReport:
-    """Outcome of a refresh: ``published``, ``unchanged`` or ``refused``, with the why."""
+    """Outcome of a refresh: ``published``, ``unchanged``, ``refused`` or ``failed``, with the why.
+
+    ``failed``: the store itself failed (disk full, a corrupt current snapshot, a bad pointer);
+    nothing was published and the current version stays.
+    """
 
     outcome: str
     sources: list[SourceReport]
@@ -165,8 +169,14 @@ def _now_iso() -> str:
 
 
 def record_status(store: Store, report: RefreshReport) -> dict:
-    """Update ``status.json``: per source last attempt / success / change and current failure."""
-    status = store.status()
+    """Update ``status.json``: per source last attempt / success / change and current failure.
+
+    A corrupt ``status.json`` is replaced (it only records past attempts).
+    """
+    try:
+        status = store.status()
+    except CorruptDocument:
+        status = {}
     now = _now_iso()
     sources = status.setdefault("sources", {})
     for rep in report.sources:
@@ -203,18 +213,48 @@ def run_refresh(
     progress: Progress | None = None,
     now: datetime | None = None,
 ) -> RefreshReport:
-    """Run one refresh into ``store`` under its lock; never raises for a refused publication."""
+    """Run one refresh into ``store`` under its lock; never raises for a refused or failed publication.
+
+    A store that fails (disk full, a corrupt current snapshot, a bad pointer) gives a ``failed``
+    report, recorded in ``status.json`` when that can still be written.
+    """
     t0 = time.perf_counter()
-    previous = store.current_id()
+    try:
+        previous = store.current_id()
+    except CatalogError:
+        previous = None
     try:
         with store.lock():
-            report = _refresh_locked(store, fetcher, scrapers, force, max_loss, progress, now, previous, t0)
-            record_status(store, report)
+            try:
+                previous = store.current_id()
+                report = _refresh_locked(
+                    store, fetcher, scrapers, force, max_loss, progress, now, previous, t0
+                )
+            except CatalogError as e:
+                report = RefreshReport(
+                    "failed", [], previous_id=previous, reason=str(e), seconds=time.perf_counter() - t0
+                )
+            _record_status_or_say_why(store, report)
             return report
     except RefreshRefused as e:  # the lock is held by another refresh
         return RefreshReport(
             "refused", [], previous_id=previous, reason=str(e), seconds=time.perf_counter() - t0
         )
+    except CatalogError as e:  # the lock itself could not be taken (disk full, unwritable directory)
+        report = RefreshReport(
+            "failed", [], previous_id=previous, reason=str(e), seconds=time.perf_counter() - t0
+        )
+        _record_status_or_say_why(store, report)
+        return report
+
+
+def _record_status_or_say_why(store: Store, report: RefreshReport) -> None:
+    """``record_status``; when even that fails (the disk is full), say so in the report's reason."""
+    try:
+        record_status(store, report)
+    except CatalogError as e:
+        note = f"status.json was not updated: {e}"
+        report.reason = f"{report.reason} (and {note})" if report.reason else note
 
 
 def _refresh_locked(store, fetcher, scrapers, force, max_loss, progress, now, previous, t0) -> RefreshReport:
@@ -236,5 +276,8 @@ def _refresh_locked(store, fetcher, scrapers, force, max_loss, progress, now, pr
         d = store.check_gates(snap, max_loss=1.0 if force else max_loss)
     except RefreshRefused as e:
         return report("refused", reports, reason=str(e))
-    store.publish(snap)
+    try:
+        store.publish(snap)
+    except CatalogError as e:  # disk full, store unreachable: nothing published, the current one stays
+        return report("failed", reports, reason=str(e))
     return report("published", reports, snapshot_id=snap.id, diff=d)

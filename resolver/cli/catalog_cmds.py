@@ -98,9 +98,18 @@ def _print_report(store: Store, report, as_json: bool) -> None:
             _print_diff(report.diff)
     elif report.outcome == "unchanged":
         console.print(f"unchanged: the sources give the same catalogue as {report.snapshot_id}")
+    elif report.outcome == "failed":  # one line: the reason already says the current version stays
+        err_console.print(f"failed: {report.reason}", markup=False)
     else:
-        err_console.print(f"refused: {report.reason}")
-        err_console.print(f"the current version stays: {report.previous_id or '(none)'}")
+        err_console.print(f"refused: {report.reason}", markup=False)
+        err_console.print(f"the current version stays: {report.previous_id or '(none)'}", markup=False)
+
+
+def _exit_code(report) -> int:
+    """0 published or unchanged, 4 refused, 1 failed (the store itself failed)."""
+    if report.ok:
+        return 0
+    return 1 if report.outcome == "failed" else RefreshRefused.exit_code
 
 
 def _utc_now() -> str:
@@ -153,7 +162,7 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
         elif rep.outcome == "unchanged":
             what = f"unchanged {rep.snapshot_id}"
         else:
-            what = f"refused: {rep.reason}"
+            what = f"{rep.outcome}: {rep.reason}"
         when = "stopping" if nxt is None else f"next in {_duration(nxt)}"
         click.echo(f"{_utc_now()} run {run.number}: {what}; {when}")
 
@@ -165,7 +174,9 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
     if signalled:
         err_console.print(f"stopped by signal {signal.Signals(signalled[0]).name} after {len(runs)} run(s)")
         return 0
-    return 0 if not runs or runs[-1].ok else RefreshRefused.exit_code
+    if not runs:
+        return 0
+    return _exit_code(runs[-1].result) if runs[-1].result is not None else 1
 
 
 @click.command()
@@ -212,7 +223,8 @@ def refresh(mirror, catalog_dir, force, max_loss, cache_dir, every, jitter, max_
 
     Exit 0 when a version is published or nothing changed; 4 when the refresh is refused
     (a source failed or parsed to nothing, too many images would be lost, or another refresh
-    holds the lock): the current version is then kept unchanged.
+    holds the lock); 1 when the store fails (disk full, a corrupt current version): the
+    current version is then kept unchanged. A lock left by a refresh that died is taken over.
 
     With --every, run in a loop (a line, or a JSON line with --json, per run); after a failed
     run retry sooner with exponential backoff. SIGTERM or SIGINT lets a running refresh finish,
@@ -254,7 +266,7 @@ def refresh(mirror, catalog_dir, force, max_loss, cache_dir, every, jitter, max_
             status.stop()
     _print_report(store, report, as_json)
     if not report.ok:
-        raise click.exceptions.Exit(RefreshRefused.exit_code)
+        raise click.exceptions.Exit(_exit_code(report))
 
 
 @click.group()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from catalog import snapshot_io
-from catalog.errors import CatalogError, RefreshRefused, SnapshotNotFound
+from catalog.errors import CatalogError, RefreshRefused, SnapshotNotFound, StoreWriteFailed
 from catalog.models import Conflict, ImageRecord, Provenance
 from catalog.store import Store, diff_snapshots, make_snapshot
 
@@ -158,7 +158,7 @@ def test_a_crash_mid_write_leaves_old_pointer_and_no_torn_file(tmp_path, monkeyp
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(StoreWriteFailed, match="disk full; nothing was replaced"):
         st.publish(b)
     monkeypatch.undo()
     assert (tmp_path / "CURRENT").read_bytes() == before
