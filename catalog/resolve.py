@@ -732,13 +732,15 @@ def resolve(
     rec = best.record
     pinned = best.uri(region)
     moving_tag = _moving_tag(rec, version, base_framework_version)
-    moving = f"{pinned.rsplit(':', 1)[0]}:{moving_tag}" if moving_tag else None
+    repo_uri = pinned.rsplit(":", 1)[0]
+    # an SDK tag of "" is the SDK's URI with no tag at all (Docker reads it as "latest")
+    moving = None if moving_tag is None else f"{repo_uri}:{moving_tag}" if moving_tag else repo_uri
     return Resolution(
         uri=moving if (tag_style == "moving" and moving) else pinned,
         account=best.accounts[region],
         region=region,
         repository=rec.repository,
-        tag=moving_tag if (tag_style == "moving" and moving_tag) else rec.tags[0],
+        tag=moving_tag if (tag_style == "moving" and moving_tag) else rec.tags[0],  # "" keeps the pinned one
         moving_tags=rec.tags[1:],
         framework=fw,
         version=rec.version,

@@ -230,14 +230,18 @@ def _records(name: str, doc: Mapping[str, Any], prov: Provenance) -> Iterator[Im
                 extra = [("container_version", cv)] if cv else []
                 # one transformers version on several bases is several images
                 variant = _variant(leaf, lf.version) or _neuron_sdk(leaf, repo) or lf.base
+                # the SDK's "" version (Model Monitor) builds a URI with no tag: Docker's "latest"
+                version = lf.version or "latest"
+                if not lf.version:
+                    tags["latest"] = ""
                 for proc in procs:
                     yield ImageRecord(
                         framework=name,
-                        version=lf.version,
+                        version=version,
                         image_scope=scope,
                         processor=_processor(proc, repo),
                         repository=repo,
-                        tags=(tags[full_key],),
+                        tags=(tags[full_key] or "latest",),
                         py_version=py,
                         cuda=cm["cuda"] if cm and cm["cuda"] else None,
                         os=cm["os"] if cm and cm["os"] else None,
