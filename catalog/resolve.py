@@ -37,6 +37,7 @@ from threading import Lock
 
 from catalog.errors import InvalidQuery, NoMatch
 from catalog.instances import instance_profile
+from catalog.limits import check_query
 from catalog.models import ImageRecord, Provenance, Snapshot
 from catalog.names import canonical_framework, dns_suffix
 from catalog.versions import parse_image_version, parse_user_version, sort_key, version_matcher
@@ -427,6 +428,11 @@ def resolve(
     today: date | None = None,
 ) -> Resolution:
     """The image URI for a query, and why. Raises InvalidQuery (malformed) or NoMatch (nothing fits)."""
+    check_query(  # length caps first: no parser below ever sees an unbounded string
+        framework=framework, version=version, region=region, image_scope=image_scope, processor=processor,
+        instance_type=instance_type, py_version=py_version, cuda=cuda, os=os, platform=platform,
+        catalog_version=catalog_version,
+    )  # fmt: skip
     if snapshot is None:
         from catalog.store import open_store  # lazily: resolution over a given snapshot needs no store
 

@@ -20,6 +20,7 @@ import re
 import tempfile
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -44,6 +45,8 @@ __all__ = [
 ]
 
 DEFAULT_MAX_LOSS = 0.10
+#: Parsed snapshots a Store keeps (least recently used dropped first); each is ~2 MB in memory.
+LOADED_VERSIONS_MAX = 8
 _ID_RE = re.compile(r"^(?P<stamp>\d{8}T\d{6}Z)-(?P<hash>[0-9a-f]{8})$")
 
 
@@ -213,7 +216,7 @@ class Store:
     layer: object
     bases: tuple = ()
     lock_dir: Path | None = None
-    _cache: dict[str, Snapshot] = field(default_factory=dict, repr=False)
+    _cache: OrderedDict[str, Snapshot] = field(default_factory=OrderedDict, repr=False)  # LRU
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -298,16 +301,25 @@ class Store:
     def load(self, version: str | None = None) -> Snapshot:
         """Load a version (default: current). Loaded snapshots are cached; they are immutable."""
         vid = self.resolve_version(version)
-        snap = self._cache.get(vid)
-        if snap is not None:
-            return snap
+        with self._cache_lock:
+            snap = self._cache.get(vid)
+            if snap is not None:
+                self._cache.move_to_end(vid)
+                return snap
         found = self._read_snapshot_text(vid)
         if found is None:
             raise SnapshotNotFound(f"Catalogue version {vid!r} is named by CURRENT but its file is missing.")
         snap = snapshot_io.loads(found[0], origin=found[1])
-        with self._cache_lock:
-            self._cache[vid] = snap
+        self._remember(snap)
         return snap
+
+    def _remember(self, snap: Snapshot) -> None:
+        """Keep a parsed snapshot, dropping the least recently used past ``LOADED_VERSIONS_MAX``."""
+        with self._cache_lock:
+            self._cache[snap.id] = snap
+            self._cache.move_to_end(snap.id)
+            while len(self._cache) > LOADED_VERSIONS_MAX:
+                self._cache.popitem(last=False)
 
     def diff(self, old: str | None, new: str | None = None) -> Diff:
         """Diff two versions (ids, prefixes or dates)."""
@@ -367,8 +379,7 @@ class Store:
         if self.layer.read(name) is None:
             self.layer.write(name, snapshot_io.dumps(snap))
         self.layer.write("CURRENT", snap.id + "\n")
-        with self._cache_lock:
-            self._cache[snap.id] = snap
+        self._remember(snap)
 
     def write_status(self, status: dict) -> None:
         """Record per-source refresh outcomes (``status.json``, atomically)."""

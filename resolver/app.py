@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -9,8 +10,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from catalog.errors import SmcatError
+from resolver.byte_cache import ByteLRU
 from resolver.catalog_holder import CatalogHolder
-from resolver.http_errors import error_response
+from resolver.headers import SecurityHeaders, add_docs_pages
+from resolver.http_errors import ApiError, error_response
 from resolver.refresh_jobs import RefreshJobs, fetcher_factory
 from resolver.routes import catalog, frameworks, health, image, refresh
 from resolver.settings import Settings
@@ -24,38 +27,56 @@ def create_app(settings: Settings | None = None, *, holder: CatalogHolder | None
 
     Raises (pydantic ``ValidationError``) when the settings are unsafe, e.g. the refresh
     endpoint is enabled without a strong ``SMCAT_ADMIN_TOKEN``: the service does not start.
+    The holder polls its store in a background thread while the app runs (its lifespan).
     """
     settings = settings or Settings()
+    holder = holder or CatalogHolder(
+        open_any_store(settings.catalog, lock_dir=settings.lock_dir), reload_seconds=settings.reload_seconds
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI):
+        holder.start()
+        try:
+            yield
+        finally:
+            holder.stop()
+
     app = FastAPI(
         title="smcat",
         summary="Which SageMaker prebuilt container image runs this model, here?",
         version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,  # served by add_docs_pages, with a Content-Security-Policy
+        redoc_url=None,
     )
     app.state.settings = settings
-    app.state.holder = holder or CatalogHolder(
-        open_any_store(settings.catalog, lock_dir=settings.lock_dir), reload_seconds=settings.reload_seconds
-    )
-    app.state.refresh_jobs = _refresh_jobs(settings, app.state.holder) if settings.refresh_enabled else None
-    app.state.image_cache = {}  # (catalogue version, query string) -> (status, body, etag)
+    app.state.holder = holder
+    app.state.refresh_jobs = _refresh_jobs(settings, holder) if settings.refresh_enabled else None
+    # answers of /image and /catalog/diff, bounded by bytes
+    app.state.image_cache = ByteLRU(int(settings.answer_cache_mb * 1024 * 1024))
     app.state.cache_control = f"public, max-age={settings.cache_max_age}"
     for r in (image.router, frameworks.router, catalog.router, refresh.router, health.router):
         app.include_router(r)
+    add_docs_pages(app)
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(SmcatError)
     async def smcat_error(_: Request, exc: SmcatError) -> JSONResponse:
         status, body = error_response(exc)
         return JSONResponse(body, status_code=status)
 
-    @app.exception_handler(refresh.ApiError)
-    async def api_error(_: Request, exc: refresh.ApiError) -> JSONResponse:
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def bad_params(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # pydantic's messages name the rule and limit ("at most 128 characters"), never the input
         errs = exc.errors()
         first = errs[0] if errs else {}
-        field = str(first.get("loc", ["", ""])[-1])
-        msg = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in errs)
+        field = str(first.get("loc", ["", ""])[-1])[:40]
+        msg = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))[:40]}: {e['msg']}" for e in errs[:5])
         return JSONResponse(
             {"error": "invalid_query", "message": msg, "field": field, "valid": []}, status_code=422
         )

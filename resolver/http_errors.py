@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from catalog.errors import InvalidQuery, NoMatch, SmcatError, SnapshotNotFound
 
-__all__ = ["error_response"]
+__all__ = ["ApiError", "error_response"]
 
 
 def error_response(exc: SmcatError) -> tuple[int, dict]:
@@ -20,3 +20,13 @@ def error_response(exc: SmcatError) -> tuple[int, dict]:
         body.update(error="catalog_version_not_found")
         return 404, body
     return 500, body
+
+
+class ApiError(Exception):
+    """An HTTP error with a JSON body (``error``, ``message``) and optional headers."""
+
+    def __init__(self, status: int, error: str, message: str, headers: dict | None = None, **extra) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = {"error": error, "message": message, **extra}
+        self.headers = headers

@@ -14,21 +14,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from resolver.deps import SettingsDep
+from resolver.http_errors import ApiError
 from resolver.refresh_jobs import RefreshBusy, RefreshJobs
 
 __all__ = ["ApiError", "router"]
 
 router = APIRouter(prefix="/catalog", tags=["catalogue refresh"])
-
-
-class ApiError(Exception):
-    """An HTTP error with a JSON body (``error``, ``message``) and optional headers."""
-
-    def __init__(self, status: int, error: str, message: str, headers: dict | None = None, **extra) -> None:
-        super().__init__(message)
-        self.status = status
-        self.body = {"error": error, "message": message, **extra}
-        self.headers = headers
 
 
 _DISABLED = ApiError(
