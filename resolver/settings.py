@@ -72,7 +72,7 @@ def token_problem(token: str) -> str | None:
     """Why ``token`` (already stripped) is not an acceptable admin token, or None. Never quotes it."""
     low = token.lower()
     if _PLACEHOLDER_RE.match(token):
-        return "SMCAT_ADMIN_TOKEN looks like an unexpanded placeholder (e.g. ${SMCAT_ADMIN_TOKEN})."
+        return "SMCAT_ADMIN_TOKEN looks like an unexpanded placeholder (a $VAR, ${...}, {{...}} or <...>)."
     if low in WEAK_TOKENS or any(w in low for w in _WEAK_WORDS):
         return "SMCAT_ADMIN_TOKEN is a well-known default or example value."
     if len(token) < MIN_TOKEN_LENGTH:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
 from resolver.deps import SettingsDep
@@ -75,7 +75,7 @@ async def start_refresh(request: Request, jobs: AdminJobs) -> JSONResponse:
 
 
 @router.get("/refresh/{job_id}", name="refresh_status")
-async def refresh_status(job_id: str, jobs: AdminJobs) -> dict:
+async def refresh_status(job_id: Annotated[str, Path(max_length=64)], jobs: AdminJobs) -> dict:
     """Progress (per source so far) and outcome of a refresh started by any worker."""
     record = jobs.get(job_id)
     if record is None:
