@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -136,7 +137,5 @@ class SwitchableProxy:
     def close(self) -> None:
         self._closed.set()
         for s in [self._server, *self._socks]:
-            try:
+            with contextlib.suppress(OSError):
                 s.close()
-            except OSError:
-                pass
