@@ -165,21 +165,23 @@ class TestStartupFailsFast:
 # ------------------------------------------------------------------------------- 4 and 7 on a real server
 
 
-class TestRealServer:
-    @pytest.fixture(scope="class")
-    def service(self, tmp_path_factory):
-        root = tmp_path_factory.mktemp("catalog")
-        shutil.copytree(shipped_dir() / "snapshots", root / "snapshots")
-        shutil.copy(shipped_dir() / "CURRENT", root / "CURRENT")
-        env = clean_env(
-            SMCAT_CATALOG=str(root),
-            SMCAT_REFRESH_ENABLED="1",
-            SMCAT_ADMIN_TOKEN=TOKEN + "\n",  # as read from a secret file
-            SMCAT_LOCK_DIR=str(root / "locks"),
-        )
-        with Service(env, workers=2) as s:
-            yield s
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    """``smcat serve --workers 2`` over a copy of the shipped catalogue, refresh on, token from a file."""
+    root = tmp_path_factory.mktemp("catalog")
+    shutil.copytree(shipped_dir() / "snapshots", root / "snapshots")
+    shutil.copy(shipped_dir() / "CURRENT", root / "CURRENT")
+    env = clean_env(
+        SMCAT_CATALOG=str(root),
+        SMCAT_REFRESH_ENABLED="1",
+        SMCAT_ADMIN_TOKEN=TOKEN + "\n",  # as read from a secret file
+        SMCAT_LOCK_DIR=str(root / "locks"),
+    )
+    with Service(env, workers=2) as s:
+        yield s
 
+
+class TestRealServer:
     def test_no_server_header_and_nosniff(self, service):
         for path in (QUERY, "/image?framework=nope", "/nowhere", "/healthz", "/docs"):
             _, headers, _ = get(service.port, path)
