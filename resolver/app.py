@@ -7,13 +7,14 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from catalog.errors import SmcatError
 from resolver.byte_cache import ByteLRU
 from resolver.catalog_holder import CatalogHolder
 from resolver.headers import SecurityHeaders, add_docs_pages
-from resolver.http_errors import ApiError, error_response
+from resolver.http_errors import ApiError, error_response, problem, problem_response
 from resolver.refresh_jobs import RefreshJobs, fetcher_factory
 from resolver.routes import catalog, frameworks, health, image, refresh
 from resolver.settings import Settings
@@ -61,27 +62,49 @@ def create_app(settings: Settings | None = None, *, holder: CatalogHolder | None
     add_docs_pages(app)
     app.add_middleware(SecurityHeaders)
 
+    _add_error_handlers(app)
+    return app
+
+
+_ROUTES = "/image, /frameworks, /frameworks/{framework}, /regions, /catalog/versions, /catalog/diff, /healthz"
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error, from any route or none, is an RFC 9457 problem document."""
+
     @app.exception_handler(SmcatError)
-    async def smcat_error(_: Request, exc: SmcatError) -> JSONResponse:
-        status, body = error_response(exc)
-        return JSONResponse(body, status_code=status)
+    async def smcat_error(_: Request, exc: SmcatError) -> Response:
+        return problem_response(error_response(exc)[1])
 
     @app.exception_handler(ApiError)
-    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
+    async def api_error(_: Request, exc: ApiError) -> Response:
+        return problem_response(exc.body, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def bad_params(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def bad_params(_: Request, exc: RequestValidationError) -> Response:
         # pydantic's messages name the rule and limit ("at most 128 characters"), never the input
         errs = exc.errors()
         first = errs[0] if errs else {}
         field = str(first.get("loc", ["", ""])[-1])[:40]
         msg = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))[:40]}: {e['msg']}" for e in errs[:5])
-        return JSONResponse(
-            {"error": "invalid_query", "message": msg, "field": field, "valid": []}, status_code=422
-        )
+        return problem_response(problem(422, "invalid_query", msg, field=field, valid=[]))
 
-    return app
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        path = request.url.path if len(request.url.path) <= 100 else request.url.path[:100] + "..."
+        if exc.status_code == 404 and exc.detail == "Not Found":
+            message = f"No route {path!r}. Routes: {_ROUTES} (documented at /docs)."
+        elif exc.status_code == 405:
+            message = f"{request.method} is not allowed on {path!r}."
+        else:
+            message = str(exc.detail)
+        body = problem(exc.status_code, _HTTP_CODES.get(exc.status_code, "http_error"), message)
+        return problem_response(body, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> Response:  # logged by the server as well
+        return problem_response(problem(500, "internal_error", "Unexpected error; it has been logged."))
 
 
 def _refresh_jobs(settings: Settings, holder: CatalogHolder) -> RefreshJobs:

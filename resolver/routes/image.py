@@ -19,7 +19,8 @@ from catalog.errors import InvalidQuery, SmcatError
 from catalog.limits import MAX_QUERY_BYTES, check_query
 from catalog.resolve import resolve
 from resolver.byte_cache import ByteLRU
-from resolver.http_errors import error_response
+from resolver.conditional import if_none_match
+from resolver.http_errors import PROBLEM_JSON, error_response, problem_response
 from resolver.schemas import ErrorBody, ImageAnswer
 
 router = APIRouter(tags=["image"])
@@ -112,10 +113,7 @@ def _answer(args: dict, key: tuple, snapshot) -> tuple[int, bytes, str]:
 
 
 def _error(exc: SmcatError) -> Response:
-    status, body = error_response(exc)
-    return Response(
-        json.dumps(body, separators=(",", ":")), status_code=status, media_type="application/json"
-    )
+    return problem_response(error_response(exc)[1])
 
 
 @router.get(
@@ -141,6 +139,7 @@ async def get_image(request: Request) -> Response:
             cache.put(key, hit, len(hit[1]) + sum(len(k) + len(v) for k, v in args.items()))
     status, raw, etag = hit
     headers = {"ETag": etag, "Cache-Control": state.cache_control} if status == 200 else None
-    if status == 200 and request.headers.get("if-none-match") == etag:
+    if status == 200 and if_none_match(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    return Response(raw, status_code=status, media_type="application/json", headers=headers)
+    media_type = "application/json" if status == 200 else PROBLEM_JSON
+    return Response(raw, status_code=status, media_type=media_type, headers=headers)

@@ -109,7 +109,7 @@ class TestInputCaps:
         assert r.status_code == 422 and f"at most {MAX_QUERY_BYTES} are accepted" in r.json()["message"]
         long_name = "z" * 1500
         r = client.get(f"/image?framework=pytorch&{long_name}=1")
-        assert r.status_code == 422 and long_name not in r.text and len(r.content) < 600
+        assert r.status_code == 422 and long_name not in r.text and len(r.content) < 1000
 
     def test_other_routes_cap_their_inputs(self, client):
         for path in ("/frameworks/" + "a" * 200, "/catalog/diff?from=" + "a" * 200):
@@ -362,3 +362,76 @@ class TestHeaders:
         assert any("catalogue store check failed" in x for x in body["reasons"])
         assert str(tmp_path) not in r.text and "secret-place" not in r.text
         assert "<path>" in r.text
+
+
+# ------------------------------------------------------------------------------- issue 11: HTTP errors
+
+
+class TestProblemDetails:
+    """Every error is RFC 9457 problem+json; the fields earlier clients read are still there."""
+
+    @pytest.mark.parametrize(
+        "method, path, status, error",
+        [
+            ("GET", "/image?framework=tensorfloww", 422, "invalid_query"),  # from resolve()
+            ("GET", "/image?framework=tensorflow&version=9.9", 404, "no_match"),
+            ("GET", "/image?framework=tensorflow&junk=1", 422, "invalid_query"),  # from the route's parser
+            ("GET", "/frameworks/" + "a" * 200, 422, "invalid_query"),  # FastAPI validation
+            ("GET", "/catalog/diff?from=nope", 404, "catalog_version_not_found"),
+            ("GET", "/catalog/refresh/x", 404, "not_found"),  # refresh disabled
+            ("GET", "/no/such/route", 404, "not_found"),  # no route at all
+            ("DELETE", "/image", 405, "method_not_allowed"),
+        ],
+    )
+    def test_errors_are_problem_documents(self, client, method, path, status, error):
+        r = client.request(method, path)
+        assert r.status_code == status
+        assert r.headers["content-type"] == "application/problem+json"
+        body = r.json()
+        assert body["status"] == status and body["type"] == f"urn:smcat:problem:{error}"
+        assert body["title"] and body["detail"] == body["message"] and body["error"] == error
+
+    def test_extension_members_are_kept(self, client):
+        body = client.get("/image?framework=tensorflow&version=9.9").json()
+        assert "2.19.0" in body["suggestions"]["versions"]
+        body = client.get("/image?framework=tensorflow&gpu=maybe").json()
+        assert body["field"] == "gpu" and body["valid"] == ["true", "false"]
+
+    def test_an_unknown_route_says_what_exists(self, client):
+        body = client.get("/imag?framework=tensorflow").json()
+        assert "/image" in body["detail"] and "/docs" in body["detail"]
+
+    def test_answers_stay_plain_json(self, client):
+        assert client.get("/image?framework=tensorflow").headers["content-type"] == "application/json"
+
+
+class TestIfNoneMatch:
+    """RFC 9110 section 13.1.2: ``*``, lists and weak comparison."""
+
+    @pytest.mark.parametrize(
+        "header, expected",
+        [
+            ("{etag}", 304),  # the tag itself
+            ("W/{etag}", 304),  # weak comparison ignores W/
+            ('"other", {etag}', 304),  # a list
+            ('"other" ,  W/{etag} ,', 304),  # spaces and an empty element
+            ("*", 304),  # any current representation
+            ('"other"', 200),
+            ('W/"other", "third"', 200),
+            ("{bare}", 200),  # an unquoted tag is malformed: ignored
+            ('{etag} "other"', 200),  # a list without its comma is malformed
+        ],
+    )
+    def test_if_none_match(self, client, header, expected):
+        url = "/image?framework=tensorflow&version=2.0"
+        etag = client.get(url).headers["etag"]
+        r = client.get(url, headers={"If-None-Match": header.format(etag=etag, bare=etag.strip('"'))})
+        assert r.status_code == expected
+        if expected == 304:
+            assert r.content == b"" and r.headers["etag"] == etag
+
+    def test_errors_are_never_304(self, client):
+        assert (
+            client.get("/image?framework=tensorflow&version=9.9", headers={"If-None-Match": "*"}).status_code
+            == 404
+        )

@@ -151,7 +151,14 @@ def test_auth_matrix(store, tmp_path, headers, status):
                 assert r.headers["www-authenticate"] == "Bearer"
                 assert r.json()["error"] == "unauthorized"
             else:  # one generic body, whatever was wrong with the token
-                assert r.json() == {"error": "forbidden", "message": "Invalid credentials."}
+                assert r.json() == {
+                    "type": "urn:smcat:problem:forbidden",
+                    "title": "Forbidden",
+                    "status": 403,
+                    "detail": "Invalid credentials.",
+                    "error": "forbidden",
+                    "message": "Invalid credentials.",
+                }
             assert TOKEN not in r.text
         assert c.app.state.refresh_jobs.running() is None  # nothing was started
 
