@@ -20,7 +20,16 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from catalog.errors import SmcatError
 
-__all__ = ["EXIT_CANNOT_LISTEN", "NoDelayH11Protocol", "StartupError", "bind", "check_startup", "serve"]
+__all__ = [
+    "EXIT_CANNOT_LISTEN",
+    "NoDelayH11Protocol",
+    "StartupError",
+    "bind",
+    "check_startup",
+    "describe_settings_error",
+    "serve",
+    "worker_app",
+]
 
 #: ``smcat serve`` cannot listen (address in use, permission denied, unknown host).
 EXIT_CANNOT_LISTEN = 7
@@ -45,6 +54,16 @@ class NoDelayH11Protocol(H11Protocol):
         super().connection_made(transport)
 
 
+def describe_settings_error(e) -> str:
+    """One line for a pydantic ``ValidationError`` of ``Settings``: each variable and what is wrong."""
+    return "; ".join(
+        f"SMCAT_{'_'.join(map(str, err['loc'])).upper()}: {err['msg'].removeprefix('Value error, ')}"
+        if err["loc"]
+        else err["msg"].removeprefix("Value error, ")
+        for err in e.errors()
+    )
+
+
 def check_startup():
     """Validate the settings (environment) and load the catalogue; return the settings.
 
@@ -59,18 +78,34 @@ def check_startup():
     try:
         settings = Settings()
     except ValidationError as e:
-        problems = "; ".join(
-            f"SMCAT_{'_'.join(map(str, err['loc'])).upper()}: {err['msg'].removeprefix('Value error, ')}"
-            if err["loc"]
-            else err["msg"].removeprefix("Value error, ")
-            for err in e.errors()
-        )
-        raise StartupError(f"invalid settings: {problems}") from None
+        raise StartupError(f"invalid settings: {describe_settings_error(e)}") from None
     try:
         CatalogHolder(open_any_store(settings.catalog, lock_dir=settings.lock_dir), reload_seconds=0)
     except SmcatError as e:
         raise StartupError(f"the catalogue cannot be loaded: {e}", exit_code=e.exit_code or 1) from None
     return settings
+
+
+def worker_app():
+    """The app factory each worker runs: a failure is one line and uvicorn's start-up exit code.
+
+    The parent checked the same things a moment before, so this only fires when something
+    changed in between (the catalogue was removed); exiting with uvicorn's ``STARTUP_FAILURE``
+    makes its supervisor stop instead of respawning the worker forever.
+    """
+    import sys
+
+    from pydantic import ValidationError
+    from uvicorn.config import STARTUP_FAILURE
+
+    from resolver.app import create_app
+
+    try:
+        return create_app()
+    except (ValidationError, SmcatError) as e:
+        why = describe_settings_error(e) if isinstance(e, ValidationError) else str(e)
+        print(f"smcat: error: a worker could not start: {why}", file=sys.stderr, flush=True)
+        sys.exit(STARTUP_FAILURE)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -99,12 +134,13 @@ def bind(host: str, port: int) -> socket.socket:
 def serve(host: str, port: int, workers: int, *, access_log: bool = False) -> None:
     """Check, bind, then run ``resolver.app:create_app`` in ``workers`` uvicorn processes."""
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
 
     check_startup()
     sock = bind(host, port)
     config = uvicorn.Config(
-        "resolver.app:create_app",
+        "resolver.serving:worker_app",
         factory=True,
         host=host,
         port=port,
@@ -116,8 +152,19 @@ def serve(host: str, port: int, workers: int, *, access_log: bool = False) -> No
     )
     try:
         if workers > 1:
-            Multiprocess(config, sockets=[sock]).run()
+            supervisor = Multiprocess(config, sockets=[sock])
+            supervisor.run()
+            if any(p.process.exitcode == STARTUP_FAILURE for p in supervisor.processes):
+                raise StartupError(
+                    "a worker could not start (see the line above); the service stopped.", exit_code=1
+                )
         else:
-            uvicorn.Server(config).run(sockets=[sock])
+            server = uvicorn.Server(config)
+            try:
+                server.run(sockets=[sock])
+            except SystemExit:  # uvicorn's start-up failure code (3) means "no match" to smcat
+                server.started = False
+            if not server.started:
+                raise StartupError("the service did not start (see the line above).", exit_code=1)
     finally:
         sock.close()

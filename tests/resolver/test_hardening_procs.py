@@ -149,6 +149,22 @@ class TestStartupFailsFast:
         assert len(lines) == 1 and "the catalogue cannot be loaded" in lines[0], res.stderr
         assert "not valid JSON" in lines[0] and "Traceback" not in res.stderr
 
+    def test_a_worker_that_cannot_start_stops_instead_of_respawning(self, tmp_path, monkeypatch, capsys):
+        """Checked in the parent first; a worker that still fails exits with uvicorn's start-up
+        code, on which uvicorn's supervisor stops instead of respawning it forever."""
+        from uvicorn.config import STARTUP_FAILURE
+
+        from resolver.serving import worker_app
+
+        monkeypatch.setenv("SMCAT_CATALOG", str(tmp_path / "c"))
+        monkeypatch.setenv("SMCAT_RELOAD_SECONDS", "-1")
+        with pytest.raises(SystemExit) as e:
+            worker_app()
+        assert e.value.code == STARTUP_FAILURE
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("smcat: error: a worker could not start:"), err
+        assert "SMCAT_RELOAD_SECONDS" in err[0]
+
     def test_a_port_in_use_is_its_own_exit_code(self, tmp_path):
         with socket.socket() as busy:
             busy.bind(("127.0.0.1", 0))
