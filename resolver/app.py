@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, *, holder: CatalogHolder | None
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI):
+        holder.freeze_catalogue()  # before the first request: no ~50 ms full GC pauses later
         holder.start()
         try:
             yield
