@@ -97,6 +97,8 @@ class CatalogHolder:
             self.last_poll_ok = time.time()
         except SmcatError as e:  # the store is unreachable or a file is bad: keep serving what we have
             self.last_error = f"{type(e).__name__}: {e}"
+        except Exception as e:  # anything else (a dropped connection mid-body...): the poll must not die
+            self.last_error = f"unexpected {type(e).__name__}: {e}"
         finally:
             self._poll_started = None
             self._lock.release()
@@ -117,6 +119,7 @@ class CatalogHolder:
         started = self._poll_started
         running = None if started is None else round(self._clock() - started, 3)
         return {
+            "running": self._thread is not None and self._thread.is_alive() and not self._stop.is_set(),
             "reload_seconds": self.reload_seconds,
             "last_success": self.last_poll_ok,
             "last_error": self.last_error,

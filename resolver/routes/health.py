@@ -98,6 +98,9 @@ async def healthz(holder: HolderDep, settings: SettingsDep) -> JSONResponse:
     if poll["last_error"]:
         body["status"] = "degraded"
         body["reasons"].append(f"catalogue store check failed: {poll['last_error']}")
+    if not poll["running"]:
+        body["status"] = "degraded"
+        body["reasons"].append("the catalogue poll is not running: new versions will not be picked up")
     if holder.poll_stuck():
         body["status"] = "degraded"
         body["reasons"].append(

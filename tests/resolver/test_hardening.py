@@ -26,7 +26,7 @@ from catalog import store as store_mod
 from catalog.errors import InvalidQuery
 from catalog.limits import MAX_QUERY_BYTES, MAX_VALUE_CHARS, MAX_VERSION_CHARS
 from catalog.resolve import resolve
-from catalog.store import Store, make_snapshot, shipped_dir
+from catalog.store import LocalLayer, Store, make_snapshot, shipped_dir
 from catalog.versions import version_matcher
 from resolver.app import create_app
 from resolver.byte_cache import ByteLRU
@@ -458,3 +458,40 @@ class TestNoFullGcPauses:
             holder.check_now()
             assert holder.snapshot.id != old.id and gc.get_freeze_count() > len(holder.snapshot.images)
         gc.unfreeze()
+
+
+class FlakyLayer(LocalLayer):
+    """A local layer whose pointer read fails the way a dropped S3 connection can (not a CatalogError)."""
+
+    broken = False
+
+    def read(self, name: str) -> str | None:
+        if self.broken and name == "CURRENT":
+            raise ConnectionResetError("connection reset mid-body")
+        return super().read(name)
+
+
+class TestPollNeverDies:
+    """An unexpected error in the background poll is reported, and the poll goes on."""
+
+    def test_an_unexpected_error_is_reported_and_polling_continues(self, tmp_path):
+        shutil.copytree(shipped_dir() / "snapshots", tmp_path / "snapshots")
+        shutil.copy(shipped_dir() / "CURRENT", tmp_path / "CURRENT")
+        layer = FlakyLayer(tmp_path)
+        st = Store(layer)
+        holder = CatalogHolder(st, reload_seconds=0.05)
+        with TestClient(create_app(Settings(), holder=holder)) as c:
+            layer.broken = True
+            deadline = time.monotonic() + 10
+            while (h := c.get("/healthz").json())["status"] != "degraded" or not h["poll"]["last_error"]:
+                assert time.monotonic() < deadline, h
+                time.sleep(0.05)
+            assert "ConnectionResetError" in h["poll"]["last_error"] and h["poll"]["running"]
+            old = holder.snapshot
+            layer.broken = False
+            st.publish(make_snapshot(list(old.images[1:]), sources=old.sources, registries=old.registries))
+            deadline = time.monotonic() + 10
+            while c.get("/healthz").json()["catalog_version"] == old.id:
+                assert time.monotonic() < deadline, "the poll stopped after the error"
+                time.sleep(0.05)
+            assert c.get("/healthz").json()["poll"]["last_error"] is None
