@@ -310,14 +310,14 @@ class Store:
         if found is None:
             raise SnapshotNotFound(f"Catalogue version {vid!r} is named by CURRENT but its file is missing.")
         snap = snapshot_io.loads(found[0], origin=found[1])
-        self._remember(snap)
+        self._remember(vid, snap)
         return snap
 
-    def _remember(self, snap: Snapshot) -> None:
+    def _remember(self, vid: str, snap: Snapshot) -> None:
         """Keep a parsed snapshot, dropping the least recently used past ``LOADED_VERSIONS_MAX``."""
         with self._cache_lock:
-            self._cache[snap.id] = snap
-            self._cache.move_to_end(snap.id)
+            self._cache[vid] = snap
+            self._cache.move_to_end(vid)
             while len(self._cache) > LOADED_VERSIONS_MAX:
                 self._cache.popitem(last=False)
 
@@ -379,7 +379,7 @@ class Store:
         if self.layer.read(name) is None:
             self.layer.write(name, snapshot_io.dumps(snap))
         self.layer.write("CURRENT", snap.id + "\n")
-        self._remember(snap)
+        self._remember(snap.id, snap)
 
     def write_status(self, status: dict) -> None:
         """Record per-source refresh outcomes (``status.json``, atomically)."""
