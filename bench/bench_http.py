@@ -1,12 +1,17 @@
 """Benchmark ``GET /image`` under a loopback load generator against a trivial FastAPI endpoint.
 
-    python bench/bench_http.py [--seconds 10] [--connections 32] [--threads 1]
+    python bench/bench_http.py [--seconds 10] [--connections 32] [--threads 1] [--mw-connections 4]
 
 Both apps run with the same settings (one uvicorn worker, no access log) on 127.0.0.1 and are
 loaded with ``wrk`` (Debian package ``wrk``) in the same run. Targets (issue 5): ``/image``
 reaches >= 80 % of the baseline's requests/s, and its p99 at 32 connections stays within
-1.25x of the baseline's p99. Prints figures; asserts nothing. Traffic stays on loopback and
-each run is bounded by ``--seconds``.
+1.25x of the baseline's p99.
+
+Multi-worker case (issue 9): ``/image`` with two worker processes, as the Dockerfile runs it,
+at ``--mw-connections`` keep-alive connections: plain ``uvicorn --workers 2`` (accepted sockets
+lose TCP_NODELAY, so answers wait ~40 ms on delayed ACKs) next to ``smcat serve --workers 2``
+(which sets it). Prints figures; asserts nothing. Traffic stays on loopback and each run is
+bounded by ``--seconds``.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(app: str, factory: bool) -> tuple[subprocess.Popen, int]:
+def start(app: str, factory: bool, workers: int = 1) -> tuple[subprocess.Popen, int]:
     port = free_port()
     cmd = [
         sys.executable,
@@ -44,15 +49,18 @@ def start(app: str, factory: bool) -> tuple[subprocess.Popen, int]:
         "--port",
         str(port),
         "--workers",
-        "1",
+        str(workers),
         "--log-level",
         "warning",
         "--no-access-log",
     ]
     if factory:
         cmd.append("--factory")
+    if app == "smcat serve":
+        smcat = str(Path(sys.executable).parent / "smcat")
+        cmd = [smcat, "serve", "--port", str(port), "--workers", str(workers)]
     proc = subprocess.Popen(cmd, cwd=HERE, env={**os.environ, "PYTHONPATH": f"{HERE}:{HERE / 'bench'}"})
-    for _ in range(100):
+    for _ in range(300):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/docs", timeout=0.5).close()
             return proc, port
@@ -80,6 +88,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--mw-connections", type=int, default=4, help="connections for the multi-worker case")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk not found: apt-get install wrk")
@@ -88,14 +97,7 @@ def main() -> None:
         ("trivial async endpoint", "trivial_app:app", False, "/ping"),
         ("GET /image", "resolver.app:create_app", True, QUERY),
     ):
-        proc, port = start(app, factory)
-        try:
-            url = f"http://127.0.0.1:{port}{path}"
-            wrk(url, 2, args.connections, args.threads)  # warm-up
-            results[name] = wrk(url, args.seconds, args.connections, args.threads)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+        results[name] = run_case(app, factory, path, 1, args.connections, args)
     (b_rps, b_p99), (i_rps, i_p99) = results.values()
     for name, (rps, p99) in results.items():
         print(f"{name:24} {rps:9.0f} req/s   p99 {p99:6.2f} ms   ({args.connections} connections, 1 worker)")
@@ -103,6 +105,25 @@ def main() -> None:
         f"/image throughput = {i_rps / b_rps:.0%} of the baseline (target >= 80 %); "
         f"p99 = {i_p99 / b_p99:.2f}x the baseline's (target <= 1.25x)"
     )
+    print(f"multi-worker: GET /image, 2 workers, {args.mw_connections} keep-alive connections")
+    for name, app, factory in (
+        ("uvicorn --workers 2", "resolver.app:create_app", True),
+        ("smcat serve --workers 2", "smcat serve", False),
+    ):
+        rps, p99 = run_case(app, factory, QUERY, 2, args.mw_connections, args)
+        print(f"  {name:24} {rps:9.0f} req/s   p99 {p99:6.2f} ms")
+
+
+def run_case(app: str, factory: bool, path: str, workers: int, connections: int, args) -> tuple[float, float]:
+    """(requests/s, p99 ms) of ``path`` on a fresh server, after a 2 s warm-up."""
+    proc, port = start(app, factory, workers)
+    try:
+        url = f"http://127.0.0.1:{port}{path}"
+        wrk(url, 2, connections, args.threads)  # warm-up
+        return wrk(url, args.seconds, connections, args.threads)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 if __name__ == "__main__":

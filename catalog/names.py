@@ -37,7 +37,8 @@ __all__ = [
 
 Region = NewType("Region", str)
 
-_REGION_RE = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$")
+# possessive (``++``): each ``-word`` can match one way only, so a mismatch fails in linear time
+_REGION_RE = re.compile(r"^[a-z]{2,4}(?:-[a-z]++)++-\d{1,2}$")
 
 #: What people type -> the SageMaker SDK's framework name.
 FRAMEWORK_ALIASES: dict[str, str] = {

@@ -42,6 +42,7 @@ from threading import Lock
 
 from catalog.errors import InvalidQuery, NoMatch
 from catalog.instances import instance_profile
+from catalog.limits import check_query
 from catalog.models import ImageRecord, Provenance, Snapshot
 from catalog.names import NEURON_FRAMEWORKS, canonical_framework, dns_suffix, is_known_region, unknown_region
 from catalog.versions import parse_image_version, parse_user_version, sort_key, version_matcher
@@ -613,6 +614,13 @@ def resolve(
     ``tag_style="moving"`` answers with the SDK-style moving tag where one is known (``uri`` is
     then ``moving_uri``; ``pinned_uri`` keeps the pinned one).
     """
+    check_query(  # length caps first: no parser below ever sees an unbounded string
+        framework=framework, version=version, region=region, image_scope=image_scope, processor=processor,
+        instance_type=instance_type, py_version=py_version, cuda=cuda, os=os, platform=platform,
+        catalog_version=catalog_version, base_framework_version=base_framework_version,
+        accelerator_type=accelerator_type, inference_tool=inference_tool,
+        container_version=container_version, sdk_version=sdk_version, tag_style=tag_style,
+    )  # fmt: skip
     if snapshot is None:
         from catalog.store import open_store  # lazily: resolution over a given snapshot needs no store
 

@@ -20,6 +20,8 @@ import os
 import re
 import tempfile
 import threading
+import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,6 +59,8 @@ DEFAULT_MAX_LOSS = 0.10
 _ID_RE = ID_PATTERN
 #: What a version asked for from outside (CLI, HTTP) may look like: an id, a prefix, a hash, a date.
 _SPEC_RE = re.compile(r"^[0-9A-Za-z:TZ-]{1,40}$")
+#: Parsed snapshots a Store keeps (least recently used dropped first); each is ~2 MB in memory.
+LOADED_VERSIONS_MAX = 8
 
 
 def shipped_dir() -> Path:
@@ -236,7 +240,7 @@ class Store:
     layer: object
     bases: tuple = ()
     lock_dir: Path | None = None
-    _cache: dict[str, Snapshot] = field(default_factory=dict, repr=False)
+    _cache: OrderedDict[str, Snapshot] = field(default_factory=OrderedDict, repr=False)  # LRU
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -358,9 +362,11 @@ class Store:
     def load(self, version: str | None = None) -> Snapshot:
         """Load a version (default: current). Loaded snapshots are cached; they are immutable."""
         vid = self.resolve_version(version)
-        snap = self._cache.get(vid)
-        if snap is not None:
-            return snap
+        with self._cache_lock:
+            snap = self._cache.get(vid)
+            if snap is not None:
+                self._cache.move_to_end(vid)
+                return snap
         found = self._read_snapshot_text(vid)
         if found is None:
             raise BadPointer(
@@ -368,9 +374,16 @@ class Store:
                 f"{self.location}. Pin another version with 'smcat catalog use VERSION'."
             )
         snap = snapshot_io.loads(found[0], origin=found[1], expect_id=vid)
+        self._remember(vid, snap)
+        return snap
+
+    def _remember(self, vid: str, snap: Snapshot) -> None:
+        """Keep a parsed snapshot, dropping the least recently used past ``LOADED_VERSIONS_MAX``."""
         with self._cache_lock:
             self._cache[vid] = snap
-        return snap
+            self._cache.move_to_end(vid)
+            while len(self._cache) > LOADED_VERSIONS_MAX:
+                self._cache.popitem(last=False)
 
     def diff(self, old: str | None, new: str | None = None) -> Diff:
         """Diff two versions (ids, prefixes or dates)."""
@@ -444,8 +457,7 @@ class Store:
         if self.layer.read(name) is None:
             self._write(name, snapshot_io.dumps(snap))
         self._write("CURRENT", snap.id + "\n")
-        with self._cache_lock:
-            self._cache[snap.id] = snap
+        self._remember(snap.id, snap)
 
     def write_status(self, status: dict) -> None:
         """Record per-source refresh outcomes (``status.json``, atomically)."""

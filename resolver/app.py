@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from catalog.errors import SmcatError
+from resolver.byte_cache import ByteLRU
 from resolver.catalog_holder import CatalogHolder
-from resolver.http_errors import error_response
+from resolver.headers import SecurityHeaders, add_docs_pages
+from resolver.http_errors import ApiError, error_response, problem, problem_response
 from resolver.refresh_jobs import RefreshJobs, fetcher_factory
 from resolver.routes import catalog, frameworks, health, image, refresh
 from resolver.settings import Settings
@@ -24,43 +28,84 @@ def create_app(settings: Settings | None = None, *, holder: CatalogHolder | None
 
     Raises (pydantic ``ValidationError``) when the settings are unsafe, e.g. the refresh
     endpoint is enabled without a strong ``SMCAT_ADMIN_TOKEN``: the service does not start.
+    The holder polls its store in a background thread while the app runs (its lifespan).
     """
     settings = settings or Settings()
+    holder = holder or CatalogHolder(
+        open_any_store(settings.catalog, lock_dir=settings.lock_dir), reload_seconds=settings.reload_seconds
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI):
+        holder.freeze_catalogue()  # before the first request: no ~50 ms full GC pauses later
+        holder.start()
+        try:
+            yield
+        finally:
+            holder.stop()
+
     app = FastAPI(
         title="smcat",
         summary="Which SageMaker prebuilt container image runs this model, here?",
         version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,  # served by add_docs_pages, with a Content-Security-Policy
+        redoc_url=None,
     )
     app.state.settings = settings
-    app.state.holder = holder or CatalogHolder(
-        open_any_store(settings.catalog, lock_dir=settings.lock_dir), reload_seconds=settings.reload_seconds
-    )
-    app.state.refresh_jobs = _refresh_jobs(settings, app.state.holder) if settings.refresh_enabled else None
-    app.state.image_cache = {}  # (catalogue version, query string) -> (status, body, etag)
+    app.state.holder = holder
+    app.state.refresh_jobs = _refresh_jobs(settings, holder) if settings.refresh_enabled else None
+    # answers of /image and /catalog/diff, bounded by bytes
+    app.state.image_cache = ByteLRU(int(settings.answer_cache_mb * 1024 * 1024))
     app.state.cache_control = f"public, max-age={settings.cache_max_age}"
     for r in (image.router, frameworks.router, catalog.router, refresh.router, health.router):
         app.include_router(r)
+    add_docs_pages(app)
+    app.add_middleware(SecurityHeaders)
+
+    _add_error_handlers(app)
+    return app
+
+
+_ROUTES = "/image, /frameworks, /frameworks/{framework}, /regions, /catalog/versions, /catalog/diff, /healthz"
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error, from any route or none, is an RFC 9457 problem document."""
 
     @app.exception_handler(SmcatError)
-    async def smcat_error(_: Request, exc: SmcatError) -> JSONResponse:
-        status, body = error_response(exc)
-        return JSONResponse(body, status_code=status)
+    async def smcat_error(_: Request, exc: SmcatError) -> Response:
+        return problem_response(error_response(exc)[1])
 
-    @app.exception_handler(refresh.ApiError)
-    async def api_error(_: Request, exc: refresh.ApiError) -> JSONResponse:
-        return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> Response:
+        return problem_response(exc.body, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def bad_params(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def bad_params(_: Request, exc: RequestValidationError) -> Response:
+        # pydantic's messages name the rule and limit ("at most 128 characters"), never the input
         errs = exc.errors()
         first = errs[0] if errs else {}
-        field = str(first.get("loc", ["", ""])[-1])
-        msg = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in errs)
-        return JSONResponse(
-            {"error": "invalid_query", "message": msg, "field": field, "valid": []}, status_code=422
-        )
+        field = str(first.get("loc", ["", ""])[-1])[:40]
+        msg = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))[:40]}: {e['msg']}" for e in errs[:5])
+        return problem_response(problem(422, "invalid_query", msg, field=field, valid=[]))
 
-    return app
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        path = request.url.path if len(request.url.path) <= 100 else request.url.path[:100] + "..."
+        if exc.status_code == 404 and exc.detail == "Not Found":
+            message = f"No route {path!r}. Routes: {_ROUTES} (documented at /docs)."
+        elif exc.status_code == 405:
+            message = f"{request.method} is not allowed on {path!r}."
+        else:
+            message = str(exc.detail)
+        body = problem(exc.status_code, _HTTP_CODES.get(exc.status_code, "http_error"), message)
+        return problem_response(body, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> Response:  # logged by the server as well
+        return problem_response(problem(500, "internal_error", "Unexpected error; it has been logged."))
 
 
 def _refresh_jobs(settings: Settings, holder: CatalogHolder) -> RefreshJobs:

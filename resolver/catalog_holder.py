@@ -1,59 +1,132 @@
 """Hold the catalogue a service serves; swap in a newly published version without a restart.
 
-A request costs at most one small file read every ``reload_seconds`` (the pointer); a new
-version is loaded completely before it replaces the old one, so no request ever sees a
-half-loaded catalogue.
+Requests never touch the store: they read what the holder already has in memory. A daemon
+thread (``start()``) polls the pointer every ``reload_seconds``, and with it the store's
+``status.json`` and version list; a new version is loaded completely before it replaces the
+old one, so no request ever sees a half-loaded catalogue. When the store is slow or
+unreachable the poll fails (or is still running) and the last good catalogue keeps being
+served; ``poll_state()`` says so without calling the store.
 """
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
+from collections.abc import Callable
 
 from catalog.errors import SmcatError
 from catalog.models import Snapshot
-from catalog.store import Store
+from catalog.store import Store, VersionInfo
 
 __all__ = ["CatalogHolder"]
 
+#: The version list changes only when a refresh publishes; re-list it at least this often (s).
+_VERSIONS_EVERY = 60.0
+
 
 class CatalogHolder:
-    """The current snapshot of a store, re-checked at most every ``reload_seconds``."""
+    """The current snapshot of a store, refreshed by a background poll (``start()``)."""
 
-    def __init__(self, store: Store, *, reload_seconds: float = 5.0, clock=time.monotonic) -> None:
+    def __init__(
+        self, store: Store, *, reload_seconds: float = 5.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.store = store
         self.reload_seconds = reload_seconds
         self._clock = clock
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one poll at a time
         self._snapshot: Snapshot = store.load()
-        self._checked = clock()
         self.loaded_at = time.time()
-        #: Why the last pointer check failed (None when it worked); shown by /healthz.
+        #: Why the last poll failed (None when it worked); shown by /healthz.
         self.last_error: str | None = None
+        self.status: dict = {}  # the store's status.json as of the last poll
+        self.versions: list[VersionInfo] = []  # the store's versions as of the last poll
+        self._versions_at: float | None = None
+        self.last_poll_ok: float | None = None  # wall-clock time of the last successful poll
+        self._poll_started: float | None = None  # monotonic start of a poll in progress
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.check_now()  # status and versions too, before the first request (start-up may block)
 
     @property
     def snapshot(self) -> Snapshot:
-        """The current snapshot (checking the pointer if the last check is old enough)."""
-        now = self._clock()
-        if now - self._checked >= self.reload_seconds:
-            self._maybe_reload(now)
+        """The current snapshot (memory only: never waits on the store)."""
         return self._snapshot
 
-    def check_now(self) -> None:
-        """Check the pointer at once (after this process published a version itself)."""
-        self._maybe_reload(self._clock())
+    # ---- the background poll ------------------------------------------------------------
+    def start(self) -> None:
+        """Poll once now (in the background) and then every ``reload_seconds`` until ``stop()``."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="smcat-catalog-poll", daemon=True)
+        self._thread.start()
 
-    def _maybe_reload(self, now: float) -> None:
+    def stop(self) -> None:
+        """Stop polling (a poll blocked on the store is abandoned: the thread is a daemon)."""
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.check_now()
+            self._stop.wait(max(self.reload_seconds, 0.05))
+
+    def check_now(self) -> None:
+        """Poll the store once, in the calling thread (skipped when a poll is already running).
+
+        Reads the pointer (loading a new version fully before the swap), ``status.json`` and,
+        when the pointer moved or the list is old, the version list. Any store error is kept
+        in ``last_error`` and the current catalogue stays.
+        """
         if not self._lock.acquire(blocking=False):
-            return  # another request is checking; serve the current snapshot meanwhile
+            return
         try:
-            self._checked = now
+            self._poll_started = self._clock()
             cid = self.store.current_id()
-            if cid and cid != self._snapshot.id:
+            moved = bool(cid and cid != self._snapshot.id)
+            if moved:
                 self._snapshot = self.store.load(cid)  # fully loaded before the swap
                 self.loaded_at = time.time()
+                gc.freeze()  # see freeze_catalogue()
+            self.status = self.store.status()
+            now = self._clock()
+            if moved or self._versions_at is None or now - self._versions_at >= _VERSIONS_EVERY:
+                self.versions = self.store.versions()
+                self._versions_at = now
             self.last_error = None
+            self.last_poll_ok = time.time()
         except SmcatError as e:  # the store is unreachable or a file is bad: keep serving what we have
             self.last_error = f"{type(e).__name__}: {e}"
+        except Exception as e:  # anything else (a dropped connection mid-body...): the poll must not die
+            self.last_error = f"unexpected {type(e).__name__}: {e}"
         finally:
+            self._poll_started = None
             self._lock.release()
+
+    @staticmethod
+    def freeze_catalogue() -> None:
+        """Move everything alive now (the loaded catalogue) out of the cyclic GC's reach.
+
+        A full collection walks every tracked object; with a catalogue loaded that took ~50 ms,
+        a stall any request could hit at random. Frozen objects are still freed by reference
+        counting when a newer version replaces them (snapshots hold no cycles).
+        """
+        gc.collect()
+        gc.freeze()
+
+    def poll_state(self) -> dict:
+        """The poll's state for ``/healthz`` (no store call): last success, error, a poll in progress."""
+        started = self._poll_started
+        running = None if started is None else round(self._clock() - started, 3)
+        return {
+            "running": self._thread is not None and self._thread.is_alive() and not self._stop.is_set(),
+            "reload_seconds": self.reload_seconds,
+            "last_success": self.last_poll_ok,
+            "last_error": self.last_error,
+            "in_progress_seconds": running,
+        }
+
+    def poll_stuck(self) -> bool:
+        """True when a poll has been running for longer than a few reload intervals."""
+        started = self._poll_started
+        return started is not None and self._clock() - started > max(3 * self.reload_seconds, 5.0)

@@ -1,4 +1,8 @@
-"""FastAPI dependencies as ``Annotated`` aliases (tests override ``get_holder``)."""
+"""FastAPI dependencies as ``Annotated`` aliases (tests override ``get_holder``).
+
+They are ``async``: FastAPI runs plain ``def`` dependencies in its thread pool, which a slow
+store read elsewhere could fill; these only read memory.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +17,15 @@ from resolver.settings import Settings
 __all__ = ["HolderDep", "SettingsDep", "SnapshotDep", "get_holder", "get_settings"]
 
 
-def get_holder(request: Request) -> CatalogHolder:
+async def get_holder(request: Request) -> CatalogHolder:
     return request.app.state.holder
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_snapshot(holder: Annotated[CatalogHolder, Depends(get_holder)]) -> Snapshot:
+async def get_snapshot(holder: Annotated[CatalogHolder, Depends(get_holder)]) -> Snapshot:
     return holder.snapshot
 
 

@@ -6,6 +6,10 @@
     s3://bucket/prefix/snapshots/<id>.json      # immutable snapshots
     s3://bucket/prefix/status.json              # per-source refresh outcomes
 
+The small mutable objects (``CURRENT``, ``status.json``) are read with a short timeout and
+one retry (``POLL_TIMEOUTS``): a service polls them in the background and keeps serving
+what it has when S3 is slow. Snapshots, listings and writes use the standard timeouts.
+
 A fleet of resolver replicas reads one such prefix. Each replica polls ``CURRENT`` with a
 conditional GET (``If-None-Match`` with the last ETag), so an unchanged pointer costs a
 304 with no body; snapshots are immutable, so a snapshot read once is kept. A write is one
@@ -29,8 +33,11 @@ from pathlib import Path
 
 from catalog.errors import CatalogError
 
-__all__ = ["S3Layer", "parse_s3_url"]
+__all__ = ["POLL_TIMEOUTS", "S3Layer", "parse_s3_url"]
 
+#: (connect, read) timeouts in seconds and retries (botocore's ``max_attempts``: retries after the
+#: first try) for reads of CURRENT and status.json: at most ~6 s per read when S3 does not answer.
+POLL_TIMEOUTS = (1.0, 2.0, 1)
 _SNAPSHOT_CACHE_SIZE = 3  # snapshot texts kept (about 1 MB each); the Store keeps parsed ones too
 _DENIED = ("AccessDenied", "403", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureDoesNotMatch")
 _NO_CREDENTIALS = ("NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError")
@@ -62,6 +69,7 @@ class S3Layer:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self._client = client
+        self._poll_client = client
         self._session = session
         self._endpoint_url = endpoint_url
         self._lock = threading.Lock()
@@ -95,7 +103,9 @@ class S3Layer:
             cached = None if immutable else self._etags.get(name)
         kw = {"IfNoneMatch": cached[0]} if cached else {}
         try:
-            resp = self.client.get_object(Bucket=self.bucket, Key=self._key(name), **kw)
+            resp = (self.client if immutable else self.poll_client).get_object(
+                Bucket=self.bucket, Key=self._key(name), **kw
+            )
             text = resp["Body"].read().decode("utf-8")
         except _aws_errors() as e:
             status, code = _error_status(e)
@@ -157,13 +167,24 @@ class S3Layer:
                     self._client = self._make_client()
         return self._client
 
-    def _make_client(self):
+    @property
+    def poll_client(self):
+        """The client for the small mutable objects: short timeouts, one retry (made on first use)."""
+        if self._poll_client is None:
+            with self._lock:
+                if self._poll_client is None:
+                    self._poll_client = self._make_client(*POLL_TIMEOUTS)
+        return self._poll_client
+
+    def _make_client(self, connect: float = 3, read: float = 10, retries: int = 3):
         import boto3
         from botocore.config import Config
 
         session = self._session or boto3.Session()
         region = session.region_name or os.environ.get("AWS_REGION") or None
-        config = Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 3, "mode": "standard"})
+        config = Config(
+            connect_timeout=connect, read_timeout=read, retries={"max_attempts": retries, "mode": "standard"}
+        )
         return session.client("s3", region_name=region, endpoint_url=self._endpoint_url, config=config)
 
     def _key(self, name: str) -> str:

@@ -50,8 +50,14 @@ class ImageAnswer(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    """What went wrong, what exists, and what to do next."""
+    """What went wrong, what exists, and what to do next: an RFC 9457 problem document
+    (``application/problem+json``) whose extension members ``error``, ``message``, ``field``,
+    ``valid`` and ``suggestions`` are the fields earlier versions sent."""
 
+    type: str
+    title: str
+    status: int
+    detail: str
     error: str
     message: str
     field: str | None = None

@@ -1,6 +1,8 @@
 """The ``smcat`` command line. Library errors become one-line messages and documented exit codes.
 
-Exit codes: 0 success, 1 unexpected failure, 2 invalid input, 3 no match, 4 refresh refused.
+Exit codes: 0 success, 1 unexpected failure, 2 invalid input, 3 no match, 4 refresh refused,
+5 and 6 import failures (see ``resolver.importer.errors``), 7 ``smcat serve`` cannot listen
+(port in use, permission denied).
 """
 
 from __future__ import annotations

@@ -140,22 +140,18 @@ def resolve(
     "--catalog", "catalog_dir", envvar="SMCAT_CATALOG", help="Catalogue directory or s3://bucket/prefix."
 )
 def serve(host, port, workers, catalog_dir) -> None:
-    """Run the HTTP service (GET /image, /frameworks, /regions, /catalog/..., /healthz; docs at /docs)."""
+    """Run the HTTP service (GET /image, /frameworks, /regions, /catalog/..., /healthz; docs at /docs).
+
+    Settings and the catalogue are checked before anything listens: a bad value exits 2 (or
+    the catalogue error's code) with one line; a port that cannot be bound exits 7.
+    """
     import os
 
-    import uvicorn
+    from resolver.serving import serve as run
 
     if catalog_dir:
         os.environ["SMCAT_CATALOG"] = str(catalog_dir)
-    uvicorn.run(
-        "resolver.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,
-    )
+    run(host, port, workers)
 
 
 def register(cli: click.Group) -> None:

@@ -1,29 +1,62 @@
-"""``GET /catalog/versions`` and ``GET /catalog/diff``: the catalogue's history."""
+"""``GET /catalog/versions`` and ``GET /catalog/diff``: the catalogue's history.
+
+``/catalog/versions`` answers from the list the background poll keeps. ``/catalog/diff`` may
+need snapshots the service has not loaded: it reads the store in a small thread pool of its
+own (never on the event loop, never in the pool other requests use), waits at most
+``SMCAT_STORE_TIMEOUT`` seconds (503 after that), and caches diffs per version pair.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
-from fastapi.responses import PlainTextResponse, Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
+from catalog.limits import MAX_VALUE_CHARS
 from catalog.release_notes import summarize
 from catalog.store import diff_snapshots
 from resolver.deps import HolderDep
+from resolver.http_errors import ApiError
 from resolver.schemas import ErrorBody
 
 router = APIRouter(prefix="/catalog", tags=["catalogue versions"])
 
+#: Store reads for /catalog/diff; a blackholed store ties up at most these threads.
+_STORE_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="smcat-store")
+
 
 @router.get("/versions")
 async def versions(holder: HolderDep) -> dict:
-    """Every catalogue version, oldest first, and the one being served."""
-    vs = holder.store.versions()
+    """Every catalogue version, oldest first, and the one being served (as of the last poll)."""
     return {
         "serving": holder.snapshot.id,
-        "versions": [{k: v for k, v in dataclasses.asdict(x).items() if k != "location"} for x in vs],
+        "versions": [
+            {k: v for k, v in dataclasses.asdict(x).items() if k != "location"} for x in holder.versions
+        ],
     }
+
+
+def _diff(store, from_: str, to: str | None, fmt: str, cache) -> tuple[bytes, str]:
+    """(body, media type) of the diff between two versions, cached per resolved pair."""
+    old_id, new_id = store.resolve_version(from_), store.resolve_version(to)
+    key = ("diff", old_id, new_id, fmt)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    old, new = store.load(old_id), store.load(new_id)
+    note = summarize(old, new)
+    if fmt == "markdown":
+        out = (note.to_markdown().encode(), "text/markdown; charset=utf-8")
+    else:
+        body = {**diff_snapshots(old, new).to_dict(), "summary": note.to_dict()}
+        out = (json.dumps(body).encode(), "application/json")
+    cache.put(key, out, len(out[0]))
+    return out
 
 
 @router.get(
@@ -35,20 +68,40 @@ async def versions(holder: HolderDep) -> dict:
             "description": "The diff (JSON) or a release note (Markdown).",
         },
         404: {"model": ErrorBody},
+        503: {"model": ErrorBody},
     },
 )
 async def diff(
+    request: Request,
     holder: HolderDep,
-    from_: Annotated[str, Query(alias="from", description="older version (id, prefix, hash or date)")],
-    to: Annotated[str | None, Query(description="newer version (default: current)")] = None,
+    from_: Annotated[
+        str,
+        Query(
+            alias="from", max_length=MAX_VALUE_CHARS, description="older version (id, prefix, hash or date)"
+        ),
+    ],
+    to: Annotated[
+        str | None, Query(max_length=MAX_VALUE_CHARS, description="newer version (default: current)")
+    ] = None,
     fmt: Annotated[
         Literal["json", "markdown"],
         Query(alias="format", description="json (default) or markdown (a release note)"),
     ] = "json",
-) -> dict | Response:
+) -> Response:
     """Images added, removed and changed, regions added and removed, and a summary, between two versions."""
-    old, new = holder.store.load(from_), holder.store.load(to)
-    note = summarize(old, new)
-    if fmt == "markdown":
-        return PlainTextResponse(note.to_markdown(), media_type="text/markdown; charset=utf-8")
-    return {**diff_snapshots(old, new).to_dict(), "summary": note.to_dict()}
+    state = request.app.state
+    timeout = state.settings.store_timeout
+    job = asyncio.get_running_loop().run_in_executor(
+        _STORE_POOL, _diff, holder.store, from_, to, fmt, state.image_cache
+    )
+    try:
+        body, media_type = await asyncio.wait_for(job, timeout)
+    except TimeoutError:
+        raise ApiError(
+            503,
+            "store_timeout",
+            f"The catalogue store did not answer within {timeout:g} s (SMCAT_STORE_TIMEOUT); "
+            "try again later. /image keeps answering from the catalogue in memory.",
+            headers={"Retry-After": "5"},
+        ) from None
+    return Response(body, media_type=media_type)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
+from fastapi import APIRouter, Path
+
+from catalog.limits import MAX_VALUE_CHARS
 from catalog.names import dns_suffix, known_regions, partition_of
 from catalog.resolve import framework_info, list_frameworks
 from resolver.deps import SnapshotDep
@@ -19,7 +22,9 @@ async def frameworks(snapshot: SnapshotDep) -> dict:
 
 
 @router.get("/frameworks/{framework}", responses={422: {"model": ErrorBody}})
-async def framework(framework: str, snapshot: SnapshotDep) -> dict:
+async def framework(
+    framework: Annotated[str, Path(max_length=MAX_VALUE_CHARS)], snapshot: SnapshotDep
+) -> dict:
     """One framework: versions (oldest first), scopes, processors, python versions and regions."""
     return framework_info(snapshot, framework)
 

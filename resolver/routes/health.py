@@ -4,16 +4,20 @@ Always 200 while a catalogue is served: ``status`` is ``degraded`` (with ``reaso
 newest successful refresh is older than ``SMCAT_STALE_AFTER_HOURS`` (the catalogue's own
 creation time when no refresh ever ran here), or when the last refresh failed or was refused.
 The service keeps serving the last good catalogue either way.
+
+``/healthz`` never calls the store: it reports what the background poll last saw
+(``poll``), and ``degraded`` when that poll failed or is stuck. Reasons and recorded errors
+are shown without local file paths (``<path>``), which are the operator's business, not the caller's.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from catalog.errors import SmcatError
 from catalog.times import age_seconds
 from resolver.deps import HolderDep, SettingsDep
 
@@ -21,6 +25,15 @@ router = APIRouter(tags=["health"])
 
 #: What ``status.json`` records per source (see ``scrapers.refresh.record_status``).
 _FRESHNESS = ("last_attempt", "last_success", "last_change", "last_status", "error")
+
+
+#: An absolute local path (``/var/lib/...``, ``C:\\...``, ``~/...``) inside a message; URLs are kept.
+_PATH_RE = re.compile(r"(?<![\w:/])(?:~|[A-Za-z]:\\|/)[^\s'\",;:()]*")
+
+
+def redact_paths(text: object) -> object:
+    """``text`` with every local file path replaced by ``<path>`` (non-strings unchanged)."""
+    return _PATH_RE.sub("<path>", text) if isinstance(text, str) else text
 
 
 def _age_hours(iso: str | None, now: datetime) -> float | None:
@@ -36,9 +49,11 @@ def freshness(snap, status: dict, stale_after_hours: float, now: datetime) -> di
         info = dict(snap.sources.get(name, {}))
         info["age_hours"] = _age_hours(info.get("fetched_at"), now)
         rec = recorded.get(name, {})
-        info.update({k: rec.get(k) for k in _FRESHNESS})
+        info.update({k: redact_paths(rec.get(k)) for k in _FRESHNESS})
         sources[name] = info
     last_refresh = status.get("last_refresh")
+    if isinstance(last_refresh, dict):
+        last_refresh = {k: redact_paths(v) for k, v in last_refresh.items()}
     last_ok = status.get("last_successful_refresh")
     basis = last_ok or snap.created_at
     ok_age = _age_hours(basis, now)
@@ -59,7 +74,7 @@ def freshness(snap, status: dict, stale_after_hours: float, now: datetime) -> di
             reasons.append(f"source {name} is failing since {info.get('last_attempt')}: {info.get('error')}")
     return {
         "status": "degraded" if reasons else "ok",
-        "reasons": reasons,
+        "reasons": [redact_paths(r) for r in reasons],
         "catalog_version": snap.id,
         "catalog_created_at": snap.created_at,
         "catalog_age_hours": _age_hours(snap.created_at, now),
@@ -75,14 +90,21 @@ def freshness(snap, status: dict, stale_after_hours: float, now: datetime) -> di
 @router.get("/healthz")
 async def healthz(holder: HolderDep, settings: SettingsDep) -> JSONResponse:
     """Serving status (``degraded`` with reasons when stale or failing) and per-source freshness."""
-    snap = holder.snapshot
-    try:
-        status = holder.store.status()
-    except SmcatError as e:  # the store is unreachable: still answer, and say so
-        status = {}
-        holder.last_error = f"{type(e).__name__}: {e}"
-    body = freshness(snap, status, settings.stale_after_hours, datetime.now(UTC))
-    if holder.last_error:
+    status = holder.status if isinstance(holder.status, dict) else {}
+    body = freshness(holder.snapshot, status, settings.stale_after_hours, datetime.now(UTC))
+    poll = holder.poll_state()
+    poll["last_error"] = redact_paths(poll["last_error"])
+    body["poll"] = poll
+    if poll["last_error"]:
         body["status"] = "degraded"
-        body.setdefault("reasons", []).append(f"catalogue store check failed: {holder.last_error}")
+        body["reasons"].append(f"catalogue store check failed: {poll['last_error']}")
+    if not poll["running"]:
+        body["status"] = "degraded"
+        body["reasons"].append("the catalogue poll is not running: new versions will not be picked up")
+    if holder.poll_stuck():
+        body["status"] = "degraded"
+        body["reasons"].append(
+            f"catalogue store check has been waiting {poll['in_progress_seconds']} s for the store; "
+            "serving the last good catalogue"
+        )
     return JSONResponse(body)

@@ -1,9 +1,11 @@
 """``GET /image``: the question smcat answers.
 
-The hot path is a dictionary lookup: answers (and errors) are cached per catalogue version
-and raw query string, since a catalogue version never changes. Parameters are parsed here
-rather than by FastAPI's validation layer, which would cost more than the resolution itself;
-they are still documented in the OpenAPI schema.
+The hot path is a dictionary lookup: answers are cached per catalogue version and normalised
+query (parameters sorted), since a catalogue version never changes. Only queries that parse
+(known parameters, values within ``catalog.limits``) are cached, only answers (200) and
+no-match errors (404) are kept, and the cache is bounded by bytes (``SMCAT_ANSWER_CACHE_MB``).
+Parameters are parsed here rather than by FastAPI's validation layer, which would cost more
+than the resolution itself; they are still documented in the OpenAPI schema.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ import json
 from fastapi import APIRouter, Request, Response
 
 from catalog.errors import InvalidQuery, SmcatError
+from catalog.limits import MAX_QUERY_BYTES, check_query
 from catalog.resolve import resolve
-from resolver.http_errors import error_response
+from resolver.byte_cache import ByteLRU
+from resolver.conditional import if_none_match
+from resolver.http_errors import PROBLEM_JSON, error_response, problem_response
 from resolver.schemas import ErrorBody, ImageAnswer
 
 router = APIRouter(tags=["image"])
@@ -47,7 +52,7 @@ PARAMS: dict[str, tuple[str, bool]] = {
 _BOOLS = ("gpu", "serverless")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
-_CACHE_MAX = 8192
+_CACHED_STATUSES = (200, 404)
 
 _OPENAPI_PARAMS = [
     {
@@ -62,19 +67,32 @@ _OPENAPI_PARAMS = [
 
 
 def _parse(query: Request) -> dict:
+    """The query's parameters, checked: known names, each given once, values within the caps."""
+    size = len(query.scope["query_string"])
+    if size > MAX_QUERY_BYTES:
+        raise InvalidQuery(
+            f"The query string is {size} bytes long; at most {MAX_QUERY_BYTES} are accepted.", field=""
+        )
     args: dict = {}
     for name, value in query.query_params.multi_items():
         if name not in PARAMS:
+            shown = name if len(name) <= 40 else name[:40] + "..."
             raise InvalidQuery(
-                f"Unknown query parameter {name!r}. Parameters: {', '.join(PARAMS)}.",
-                field=name,
+                f"Unknown query parameter {shown!r}. Parameters: {', '.join(PARAMS)}.",
+                field=shown,
                 valid=list(PARAMS),
             )
         if name in args:
             raise InvalidQuery(f"Query parameter {name!r} is given twice.", field=name)
         args[name] = value
+    check_query(**args)
     if not args.get("framework"):
         raise InvalidQuery("framework is required, e.g. ?framework=tensorflow", field="framework")
+    return args
+
+
+def _resolve(args: dict, snapshot) -> tuple[int, dict]:
+    args = dict(args)
     for flag in _BOOLS:
         if flag in args:
             g = args[flag].lower()
@@ -87,29 +105,28 @@ def _parse(query: Request) -> dict:
             args[flag] = g in _TRUE
     if "tag" in args:
         args["tag_style"] = args.pop("tag")
-    return args
+    res = resolve(
+        args.pop("framework"),
+        args.pop("version", "latest"),
+        args.pop("region", None),
+        snapshot=snapshot,
+        **args,
+    )
+    return 200, res.to_dict()
 
 
-def _answer(request: Request, snapshot, max_age: int) -> tuple[int, bytes, str]:
+def _answer(args: dict, key: tuple, snapshot) -> tuple[int, bytes, str]:
     try:
-        args = _parse(request)
-        res = resolve(
-            args.pop("framework"),
-            args.pop("version", "latest"),
-            args.pop("region", None),
-            snapshot=snapshot,
-            **args,
-        )
-        status, body = 200, res.to_dict()
+        status, body = _resolve(args, snapshot)
     except SmcatError as e:
         status, body = error_response(e)
     raw = json.dumps(body, separators=(",", ":")).encode()
-    etag = (
-        '"'
-        + hashlib.sha256(snapshot.id.encode() + b"?" + request.scope["query_string"]).hexdigest()[:32]
-        + '"'
-    )
+    etag = '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
     return status, raw, etag
+
+
+def _error(exc: SmcatError) -> Response:
+    return problem_response(error_response(exc)[1])
 
 
 @router.get(
@@ -122,16 +139,20 @@ async def get_image(request: Request) -> Response:
     """Resolve a framework, version and region to the ECR image URI, with the reasons."""
     state = request.app.state
     snapshot = state.holder.snapshot
-    cache: dict = state.image_cache
-    key = (snapshot.id, request.scope["query_string"])
+    try:
+        args = _parse(request)
+    except SmcatError as e:  # malformed: answered, never cached
+        return _error(e)
+    cache: ByteLRU = state.image_cache
+    key = (snapshot.id, *sorted(args.items()))
     hit = cache.get(key)
     if hit is None:
-        hit = _answer(request, snapshot, state.settings.cache_max_age)
-        if len(cache) >= _CACHE_MAX:
-            del cache[next(iter(cache))]
-        cache[key] = hit
+        hit = _answer(args, key, snapshot)
+        if hit[0] in _CACHED_STATUSES:
+            cache.put(key, hit, len(hit[1]) + sum(len(k) + len(v) for k, v in args.items()))
     status, raw, etag = hit
     headers = {"ETag": etag, "Cache-Control": state.cache_control} if status == 200 else None
-    if status == 200 and request.headers.get("if-none-match") == etag:
+    if status == 200 and if_none_match(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    return Response(raw, status_code=status, media_type="application/json", headers=headers)
+    media_type = "application/json" if status == 200 else PROBLEM_JSON
+    return Response(raw, status_code=status, media_type=media_type, headers=headers)

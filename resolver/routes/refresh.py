@@ -10,25 +10,16 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
 from resolver.deps import SettingsDep
+from resolver.http_errors import ApiError
 from resolver.refresh_jobs import RefreshBusy, RefreshJobs
 
 __all__ = ["ApiError", "router"]
 
 router = APIRouter(prefix="/catalog", tags=["catalogue refresh"])
-
-
-class ApiError(Exception):
-    """An HTTP error with a JSON body (``error``, ``message``) and optional headers."""
-
-    def __init__(self, status: int, error: str, message: str, headers: dict | None = None, **extra) -> None:
-        super().__init__(message)
-        self.status = status
-        self.body = {"error": error, "message": message, **extra}
-        self.headers = headers
 
 
 _DISABLED = ApiError(
@@ -84,7 +75,7 @@ async def start_refresh(request: Request, jobs: AdminJobs) -> JSONResponse:
 
 
 @router.get("/refresh/{job_id}", name="refresh_status")
-async def refresh_status(job_id: str, jobs: AdminJobs) -> dict:
+async def refresh_status(job_id: Annotated[str, Path(max_length=64)], jobs: AdminJobs) -> dict:
     """Progress (per source so far) and outcome of a refresh started by any worker."""
     record = jobs.get(job_id)
     if record is None:

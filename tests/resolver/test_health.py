@@ -108,8 +108,10 @@ def store(tmp_path):
 
 
 def test_healthz_reads_status_json_and_stays_200(store):
-    with TestClient(create_app(Settings(stale_after_hours=48), holder=CatalogHolder(store))) as c:
+    holder = CatalogHolder(store)
+    with TestClient(create_app(Settings(stale_after_hours=48), holder=holder)) as c:
         store.write_status({"last_successful_refresh": "2020-01-01T00:00:00Z"})
+        holder.check_now()  # what the background poll does every reload_seconds
         r = c.get("/healthz")
         assert r.status_code == 200
         body = r.json()
@@ -119,5 +121,6 @@ def test_healthz_reads_status_json_and_stays_200(store):
         store.write_status(
             {"last_successful_refresh": now, "last_refresh": {"at": now, "outcome": "unchanged"}}
         )
+        holder.check_now()
         body = c.get("/healthz").json()
         assert body["status"] == "ok" and body["reasons"] == []

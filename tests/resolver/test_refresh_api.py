@@ -81,14 +81,15 @@ def wait(client, job_id: str) -> dict:
         (None, "not set"),  # enabled without a token
         ("", "not set"),  # an empty one
         ("   ", "not set"),  # blanks only
-        ("s3cr3t-but-short", None),  # 16 characters: long enough, accepted (checked below)
-        ("Xy7-short", "at least 16"),  # too short
+        ("q7R-xK2p9LmZ4vB8nT6w", None),  # 20 random characters: long enough, accepted (checked below)
+        ("s3cr3t-but-short", "at least 20"),  # 16 characters: no longer enough
+        ("Xy7-short", "at least 20"),  # too short
         ("changeme", "well-known"),  # the usual defaults, in any case
         ("CHANGEME", "well-known"),
         ("admin", "well-known"),
         ("password", "well-known"),
         ("smcat", "well-known"),
-        ("aaaaaaaaaaaaaaaaaaaaaaaa", "well-known"),  # long but trivially guessable
+        ("aaaaaaaaaaaaaaaaaaaaaaaa", "trivially guessable"),  # long but trivially guessable
     ],
 )
 def test_the_service_refuses_to_start_with_a_weak_token(token, words):
@@ -150,7 +151,14 @@ def test_auth_matrix(store, tmp_path, headers, status):
                 assert r.headers["www-authenticate"] == "Bearer"
                 assert r.json()["error"] == "unauthorized"
             else:  # one generic body, whatever was wrong with the token
-                assert r.json() == {"error": "forbidden", "message": "Invalid credentials."}
+                assert r.json() == {
+                    "type": "urn:smcat:problem:forbidden",
+                    "title": "Forbidden",
+                    "status": 403,
+                    "detail": "Invalid credentials.",
+                    "error": "forbidden",
+                    "message": "Invalid credentials.",
+                }
             assert TOKEN not in r.text
         assert c.app.state.refresh_jobs.running() is None  # nothing was started
 
@@ -255,7 +263,7 @@ def test_two_workers_one_refresh(client, store, tmp_path, mirror):
         # the other worker answers for a job it did not start
         assert other.get(f"/catalog/refresh/{job}", headers=AUTH).json() == done
         # and picks the new version up on its next pointer check
-        other.clock[0] += 6
+        other.app.state.holder.check_now()  # what its background poll does every reload_seconds
         assert other.get(EXAMPLE).json()["catalog_version"] == done["report"]["snapshot"]
     assert len([v for v in store.versions() if not v.shipped]) == 2  # the copy of the shipped one + one new
     assert store.current_id() != old

@@ -11,7 +11,7 @@ import pytest
 
 from catalog.errors import CatalogError
 from catalog.store import LocalLayer, Store, make_snapshot, shipped_dir
-from resolver.s3_layer import S3Layer, parse_s3_url
+from resolver.s3_layer import POLL_TIMEOUTS, S3Layer, parse_s3_url
 from resolver.stores import normalize_location, open_any_store
 from tests.conftest import MIRROR, requires_shared
 
@@ -31,12 +31,23 @@ def s3(aws):
 
 
 def get_calls(layer: S3Layer) -> list[int]:
-    """Record the HTTP status of every GetObject the layer's client makes."""
+    """Record the HTTP status of every GetObject the layer's clients make (snapshots and polls)."""
     calls: list[int] = []
-    layer.client.meta.events.register(
-        "after-call.s3.GetObject", lambda http_response, **_: calls.append(http_response.status_code)
-    )
+    for client in {id(c): c for c in (layer.client, layer.poll_client)}.values():
+        client.meta.events.register(
+            "after-call.s3.GetObject", lambda http_response, **_: calls.append(http_response.status_code)
+        )
     return calls
+
+
+def test_the_pointer_is_polled_with_short_timeouts(s3):
+    """CURRENT and status.json are read by a client that gives up quickly; snapshots by the standard one."""
+    layer = s3()
+    poll, std = layer.poll_client.meta.config, layer.client.meta.config
+    connect, read, retries = POLL_TIMEOUTS
+    assert (poll.connect_timeout, poll.read_timeout) == (connect, read)
+    assert poll.retries["total_max_attempts"] == retries + 1  # botocore counts the first try too
+    assert read < std.read_timeout and poll.retries["total_max_attempts"] < std.retries["total_max_attempts"]
 
 
 def shifted(snap, *, drop: int = 1, hours: int = 1):
