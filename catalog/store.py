@@ -20,7 +20,6 @@ import os
 import re
 import tempfile
 import threading
-import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
