@@ -51,7 +51,7 @@ def run(session, endpoint, model, **kw):
         framework=kw.pop("framework", "pytorch"),
         version=kw.pop("version", "2.1"),
         region=REGION,
-        role=ROLE,
+        role=kw.pop("role", ROLE),
         boto3_session=session,
         endpoint_url=endpoint,
         **kw,
