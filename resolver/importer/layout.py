@@ -89,6 +89,21 @@ def _kind_of_member(m: tarfile.TarInfo) -> str:
     return "special"
 
 
+MAX_EXTENDED_HEADER = 1 << 20  # a pax / GNU long-name header larger than this is not a model's
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """tarfile reads a pax or long-name header into memory whole: refuse a huge one first."""
+
+    def _proc_member(self, tarfile_):
+        extended = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE, tarfile.XGLTYPE)
+        if self.type in (*extended, tarfile.SOLARIS_XHDTYPE) and self.size > MAX_EXTENDED_HEADER:
+            raise tarfile.SubsequentHeaderError(
+                f"extended header of {self.size:,} bytes, over the {MAX_EXTENDED_HEADER:,}-byte limit"
+            )
+        return super()._proc_member(tarfile_)
+
+
 def _unreadable(path: Path, err: BaseException) -> ArchiveRefused:
     detail = str(err) or type(err).__name__
     return ArchiveRefused(
@@ -108,7 +123,7 @@ def _archive_entries(path: Path, budget: Budget) -> list[Entry]:
     if magic != b"\x1f\x8b":
         raise _unreadable(path, ValueError("no gzip header: SageMaker expects a gzip-compressed tar"))
     try:
-        with tarfile.open(path, "r|gz") as tf:
+        with tarfile.open(path, "r|gz", tarinfo=_BoundedTarInfo) as tf:
             while (m := tf.next()) is not None:
                 tf.members.clear()  # tarfile keeps every TarInfo it has seen: do not let it
                 budget.add(m.name, m.size if m.isfile() else 0)

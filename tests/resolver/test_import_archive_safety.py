@@ -223,3 +223,14 @@ def test_truncated_tarball_is_refused(tmp_path):
     cut.write_bytes(good.read_bytes()[:20_000])
     with pytest.raises(ArchiveRefused, match="not a readable"):
         find_problems(cut, "xgboost", "1.7-1")
+
+
+def test_huge_extended_header_refused_before_it_is_read(tmp_path):
+    """tarfile reads a pax header whole into memory: a 2 MiB one is refused from its size field."""
+    archive = tmp_path / "model.tar.gz"
+    with tarfile.open(archive, "w:gz", format=tarfile.PAX_FORMAT) as tf:
+        ti = tarfile.TarInfo("xgboost-model")
+        ti.pax_headers = {"comment": "x" * (2 << 20)}
+        tf.addfile(ti, io.BytesIO(b""))
+    with pytest.raises(ArchiveRefused, match="extended header of 2,097,"):
+        find_problems(archive, "xgboost", "1.7-1")
