@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from .contracts import CheckReport, check_model, find_problems
 from .core import ImportResult, import_model
-from .errors import ContractError, ImportFailed, InvalidImportRequest, Problem, UploadConflict
+from .errors import ArchiveRefused, ContractError, ImportFailed, InvalidImportRequest, Problem, UploadConflict
+from .limits import ArchiveLimits
 from .package import PackageInfo, package_model
 from .plan import Plan, Step
 from .upload import BucketMissing
 
 __all__ = [
+    "ArchiveLimits",
+    "ArchiveRefused",
     "BucketMissing",
     "CheckReport",
     "ContractError",

@@ -33,7 +33,7 @@ def _kv(values: tuple[str, ...], what: str) -> dict[str, str]:
 def _fail(err: SmcatError, as_json: bool) -> None:
     if as_json:
         payload = {"error": type(err).__name__, "message": str(err), "exit_code": err.exit_code}
-        for attr in ("problems", "created", "deleted", "left", "step"):
+        for attr in ("field", "problems", "created", "deleted", "left", "step"):
             if hasattr(err, attr):
                 val = getattr(err, attr)
                 payload[attr] = [p.to_dict() for p in val] if attr == "problems" else val
@@ -41,6 +41,32 @@ def _fail(err: SmcatError, as_json: bool) -> None:
     else:
         click.echo(f"error: {err}", err=True)
     sys.exit(err.exit_code)
+
+
+def _limits(max_members: int | None, max_size: str | None):
+    """--max-members / --max-size over the SMCAT_IMPORT_MAX_* environment and the defaults."""
+    from .limits import ArchiveLimits, parse_size
+
+    base = ArchiveLimits.from_env()
+    return ArchiveLimits(
+        max_members if max_members is not None else base.max_members,
+        parse_size(max_size) if max_size is not None else base.max_bytes,
+    )
+
+
+def _limit_options(f):
+    f = click.option(
+        "--max-size",
+        default=None,
+        metavar="SIZE",
+        help="Refuse a model expanding to more than SIZE, e.g. 200G (default 100G, $SMCAT_IMPORT_MAX_SIZE).",
+    )(f)
+    return click.option(
+        "--max-members",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Refuse a model with more files than this (default 100000, $SMCAT_IMPORT_MAX_MEMBERS).",
+    )(f)
 
 
 def _progress_printer(console, quiet: bool):
@@ -87,8 +113,13 @@ def register(cli_group: click.Group) -> None:
     @click.option("--source-dir", type=click.Path(exists=True, file_okay=False), default=None)
     @click.option("--env", "env", multiple=True, help="KEY=VALUE container environment (e.g. HF_MODEL_ID).")
     @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-    def check_cmd(model, framework, version, entry_point, source_dir, env, as_json):
-        """Check a model artifact against its serving container's contract."""
+    @_limit_options
+    def check_cmd(model, framework, version, entry_point, source_dir, env, as_json, max_members, max_size):
+        """Check a model artifact against its serving container's contract.
+
+        Exit codes: 0 fits, 2 problems found, or the model cannot be checked (not a readable
+        .tar.gz, over --max-members / --max-size).
+        """
         from .contracts import find_problems
 
         try:
@@ -99,6 +130,7 @@ def register(cli_group: click.Group) -> None:
                 entry_point=entry_point,
                 source_dir=source_dir,
                 env=_kv(env, "--env"),
+                limits=_limits(max_members, max_size),
             )
         except SmcatError as err:
             _fail(err, as_json)
@@ -136,7 +168,9 @@ def register(cli_group: click.Group) -> None:
         help="Real-time endpoint, serverless endpoint, batch transform job, or register the model only.",
     )
     @click.option(
-        "--instance-type", default="ml.m5.large", show_default=True, help="Endpoint / job instances."
+        "--instance-type",
+        default=None,
+        help="Endpoint / batch instances (default ml.m5.large); serverless takes none.",
     )
     @click.option("--instance-count", type=int, default=1, show_default=True, help="How many instances.")
     @click.option("--image-uri", default=None, help="Custom image (bypasses the catalogue).")
@@ -166,7 +200,12 @@ def register(cli_group: click.Group) -> None:
         show_default=True,
         help="Build model.tar.gz here, or let a SageMaker training job build it.",
     )
-    @click.option("--overwrite", is_flag=True, help="Replace a different object at the S3 key.")
+    @click.option(
+        "--fixed-key",
+        is_flag=True,
+        help="Upload to PREFIX/NAME/model.tar.gz instead of PREFIX/NAME/<sha12>/model.tar.gz.",
+    )
+    @click.option("--overwrite", is_flag=True, help="With --fixed-key: replace a different object there.")
     @click.option("--keep-on-failure", is_flag=True, help="Leave what was created if a later step fails.")
     @click.option("--no-wait", is_flag=True, help="Do not wait for the endpoint / transform job.")
     @click.option("--dry-run", is_flag=True, help="Print the plan; call nothing.")
@@ -174,8 +213,18 @@ def register(cli_group: click.Group) -> None:
     @click.option("--resolver-url", default=None, help="Resolve the image through an smcat service.")
     @click.option("--endpoint-url", default=None, help="AWS endpoint (e.g. a local moto server).")
     @click.option("--profile", default=None, help="AWS profile (default: the standard chain).")
+    @_limit_options
     def import_cmd(model, **o):
-        """Package, upload, register and deploy a model trained elsewhere."""
+        """Package, upload, register and deploy a model trained elsewhere.
+
+        Without --bucket the archive goes to the SageMaker SDK's default bucket,
+        sagemaker-<region>-<account>, created when missing (public access blocked, encrypted);
+        a bucket named with --bucket must exist. Values of secret-looking --env variables
+        (TOKEN, SECRET, PASSWORD, KEY...) are shown as <redacted>.
+
+        Exit codes: 0 done, 2 invalid arguments or model, 5 a different object at a --fixed-key
+        key, 6 a step failed after resources were created (the message lists them).
+        """
         from rich.console import Console
 
         from .core import import_model
@@ -190,6 +239,7 @@ def register(cli_group: click.Group) -> None:
 
             session = boto3.Session(profile_name=o["profile"], region_name=o["region"])
         try:
+            limits = _limits(o["max_members"], o["max_size"])
             result = import_model(
                 model,
                 framework=o["framework"],
@@ -217,6 +267,8 @@ def register(cli_group: click.Group) -> None:
                 split_type=o["split_type"],
                 packaging=o["packaging"],
                 overwrite=o["overwrite"],
+                content_addressed=not o["fixed_key"],
+                limits=limits,
                 dry_run=o["dry_run"],
                 keep_on_failure=o["keep_on_failure"],
                 wait=not o["no_wait"],

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import json
-import posixpath
 import re
 import zipfile
 from collections.abc import Mapping
@@ -22,6 +21,8 @@ from packaging.version import InvalidVersion, Version
 
 from .errors import ContractError, Problem
 from .layout import Entry, collect_entries, is_archive
+from .limits import ArchiveLimits
+from .safety import safety_problems
 
 __all__ = ["FRAMEWORKS", "CheckReport", "canonical_framework", "check_model", "find_problems"]
 
@@ -86,36 +87,6 @@ def _ver(version: str | None) -> Version | None:
         return Version(re.sub(r"-\d+$", "", version))  # "1.0-1" (first-party images) -> 1.0
     except InvalidVersion:
         return None
-
-
-# --- archive safety -------------------------------------------------------------------------------
-
-
-def safety_problems(entries: list[Entry]) -> list[Problem]:
-    """Absolute paths, ``..``, links leaving the tree, device files: refused wherever they come from."""
-    out = []
-    for e in entries:
-        name = e.arcname
-        if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
-            out.append(Problem("absolute path in archive", "store members with relative paths", name))
-        if ".." in name.split("/"):
-            out.append(
-                Problem("'..' path component escapes the archive", "remove '..' from member names", name)
-            )
-        if e.kind in ("symlink", "hardlink"):
-            base = posixpath.dirname(name) if e.kind == "symlink" else ""
-            target = posixpath.normpath(posixpath.join(base, e.link))
-            if e.link.startswith("/") or target == ".." or target.startswith("../"):
-                out.append(
-                    Problem(
-                        f"{e.kind} points outside the model tree ({e.link})",
-                        "replace the link with the file it points to, or remove it",
-                        name,
-                    )
-                )
-        if e.kind == "special":
-            out.append(Problem("device, fifo or socket file", "remove it from the model directory", name))
-    return out
 
 
 # --- helpers over the member list -------------------------------------------------------------------
@@ -391,8 +362,13 @@ def find_problems(
     entry_point: str | Path | None = None,
     source_dir: str | Path | None = None,
     env: Mapping[str, str] | None = None,
+    limits: ArchiveLimits | None = None,
 ) -> CheckReport:
-    """Check ``model`` (directory, file or existing ``.tar.gz``) and return every problem found."""
+    """Check ``model`` (directory, file or existing ``.tar.gz``) and return every problem found.
+
+    Raises ArchiveRefused (a ContractError) when the model cannot be checked at all: an
+    unreadable archive, or more members / expanded bytes than ``limits`` allow.
+    """
     fw = canonical_framework(framework)
     env = dict(env or {})
     report = CheckReport(fw, version, [])
@@ -419,6 +395,7 @@ def find_problems(
             fw,
             entry_point=Path(entry_point) if entry_point else None,
             source_dir=Path(source_dir) if source_dir else None,
+            limits=limits,
         )
         report.problems += safety_problems(report.entries)
     report.program = _program(report.entries, str(entry_point) if entry_point else None)

@@ -16,20 +16,32 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from catalog.errors import SmcatError
+
 from .contracts import canonical_framework, check_model
 from .deploy import (
+    check_serverless_image,
     container_env,
     endpoint_steps,
     model_step,
     serverless_steps,
     transform_steps,
-    validate_instance_type,
 )
 from .errors import ImportFailed, InvalidImportRequest
+from .limits import ArchiveLimits
 from .package import PackageInfo, package_model
 from .plan import Plan, Step
+from .redact import secret_names
 from .training import training_steps
-from .upload import s3_key, upload_archive
+from .upload import (
+    HASH_CHARS,
+    default_bucket,
+    default_bucket_step,
+    ensure_default_bucket,
+    s3_key,
+    upload_archive,
+)
+from .validate import DEFAULT_INSTANCE_TYPE, validate_request
 
 __all__ = ["MODES", "PACKAGINGS", "ImportResult", "import_model"]
 
@@ -50,6 +62,7 @@ class ImportResult:
     sha256: str
     size: int
     uploaded: bool = False
+    bucket_created: bool = False
     model_name: str | None = None
     model_arn: str | None = None
     endpoint_config_name: str | None = None
@@ -129,7 +142,7 @@ def import_model(
     bucket: str | None = None,
     prefix: str = "smcat",
     name: str | None = None,
-    instance_type: str = "ml.m5.large",
+    instance_type: str | None = None,
     instance_count: int = 1,
     entry_point: str | Path | None = None,
     source_dir: str | Path | None = None,
@@ -143,6 +156,8 @@ def import_model(
     split_type: str | None = None,
     packaging: str = "archive",
     overwrite: bool = False,
+    content_addressed: bool = True,
+    limits: ArchiveLimits | None = None,
     dry_run: bool = False,
     keep_on_failure: bool = False,
     wait: bool = True,
@@ -150,7 +165,15 @@ def import_model(
     endpoint_url: str | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Import ``model`` (directory, file or ``model.tar.gz``) into SageMaker; see the module docstring."""
+    """Import ``model`` (directory, file or ``model.tar.gz``) into SageMaker; see the module docstring.
+
+    Every argument is validated before the first AWS call. The archive goes to
+    ``s3://BUCKET/PREFIX/NAME/<sha12>/model.tar.gz`` (``content_addressed=False``: without the
+    hash, and a different object there is refused unless ``overwrite``). Without ``bucket`` the
+    SageMaker SDK's default ``sagemaker-{region}-{account}`` is used, and created when missing;
+    a named bucket is never created. ``instance_type`` defaults to ml.m5.large for endpoints and
+    batch jobs; serverless takes none (and refuses a GPU one).
+    """
     t0 = time.monotonic()
     timings: dict[str, float] = {}  # seconds per step, plus "total"
     clock = [t0]
@@ -161,18 +184,38 @@ def import_model(
         clock[0] = now
 
     fw = canonical_framework(framework)
-    if mode not in MODES:
-        raise InvalidImportRequest(f"Unknown mode {mode!r}: use one of {', '.join(MODES)}", field="mode")
-    if packaging not in PACKAGINGS:
-        raise InvalidImportRequest(f"Unknown packaging {packaging!r}: use {', '.join(PACKAGINGS)}")
-    if mode in ("endpoint", "batch") or packaging == "training-job":
-        validate_instance_type(instance_type)
-    if instance_count < 1:
-        raise InvalidImportRequest("instance_count must be at least 1", field="instance_count")
+    valid = validate_request(
+        mode=mode,
+        modes=MODES,
+        packaging=packaging,
+        packagings=PACKAGINGS,
+        region=region,
+        role=role,
+        bucket=bucket,
+        instance_type=instance_type,
+        instance_count=instance_count,
+        serverless_memory_mb=serverless_memory_mb,
+        serverless_max_concurrency=serverless_max_concurrency,
+        batch_input=batch_input,
+        batch_output=batch_output,
+        content_type=content_type,
+        split_type=split_type,
+    )
+    instance_type = valid.instance_type
+    limits = limits or ArchiveLimits.from_env()
 
     # 1. check the artifact (before anything else touches AWS)
     _progress(progress, "step", title="check the artifact against the container contract")
-    report = check_model(model, fw, version, entry_point=entry_point, source_dir=source_dir, env=env)
+    report = check_model(
+        model, fw, version, entry_point=entry_point, source_dir=source_dir, env=env, limits=limits
+    )
+    warnings = [*valid.warnings, *report.warnings]
+    if secrets := secret_names(env):
+        warnings.append(
+            f"{', '.join(secrets)}: container environment values are stored in plain text in the "
+            "SageMaker model (DescribeModel shows them); prefer AWS Secrets Manager and read the "
+            "secret in the container"
+        )
     lap("check")
 
     # 2. pick the image
@@ -181,6 +224,8 @@ def import_model(
     if image_uri is None:
         pick = resolver or (_url_resolver(resolver_url) if resolver_url else _default_resolver)
         image_uri = pick(fw, version, region, "inference", scope_type, py_version)
+    if mode == "serverless":
+        check_serverless_image(image_uri)  # before the STS call for the default bucket
     lap("image")
 
     # 3. package
@@ -202,6 +247,7 @@ def import_model(
                 fw,
                 entry_point=Path(entry_point) if entry_point else None,
                 source_dir=Path(source_dir) if source_dir else None,
+                limits=limits,
             )
         lap("package")
         _progress(progress, "packaged", sha256=info.sha256, size=info.size)
@@ -219,11 +265,13 @@ def import_model(
                 clients[service] = session.client(service, region_name=region, endpoint_url=endpoint_url)
             return clients[service]
 
+        steps: list[Step] = []
         if bucket is None:
             if hub_only:
                 bucket = "-"  # nothing is uploaded
             elif dry_run:
-                bucket = f"sagemaker-{region}-<account-id>"
+                steps.append(default_bucket_step(region, "<account-id>"))
+                bucket = default_bucket(region, "<account-id>")
             else:
                 try:
                     account = client("sts").get_caller_identity()["Account"]
@@ -233,24 +281,35 @@ def import_model(
                         "Configure credentials (profile, env, role) or pass bucket= / --bucket.",
                         field="bucket",
                     ) from err
-                bucket = f"sagemaker-{region}-{account}"
+                steps.append(default_bucket_step(region, account))
+                bucket = default_bucket(region, account)
         base = _base_name(name, model)
         now = datetime.now(UTC)  # to the millisecond: a retry never collides with leftovers
         stamp = f"{now:%Y%m%d-%H%M%S}-{now.microsecond // 1000:03d}"
         rname = f"{base}-{info.sha256[:8]}-{stamp}"
-        key = s3_key(prefix, base)
+        key = s3_key(prefix, base, info.sha256 if content_addressed else None)
         s3_url = f"s3://{bucket}/{key}"
         program = report.program
         cenv = container_env(fw, region, program=program, env=env)
-        steps: list[Step] = []
         model_data_url = None if hub_only else s3_url
         upload_params = {"Bucket": bucket, "Key": key, "Metadata": {"sha256": info.sha256}}
         if packaging == "training-job":
             train_image = (resolver or _training_resolver(resolver_url))(
-                fw, version, region, "training", instance_type, py_version
+                fw, version, region, "training", instance_type or DEFAULT_INSTANCE_TYPE, py_version
+            )
+            job_prefix = "/".join(
+                p
+                for p in (prefix.strip("/"), base, info.sha256[:HASH_CHARS] if content_addressed else "")
+                if p
             )
             tsteps, model_data_url = training_steps(
-                rname, bucket, f"{prefix.strip('/')}/{base}", train_image, role, instance_type, info.sha256
+                rname,
+                bucket,
+                job_prefix,
+                train_image,
+                role,
+                instance_type or DEFAULT_INSTANCE_TYPE,
+                info.sha256,
             )
             steps += tsteps
         elif not hub_only:
@@ -289,9 +348,9 @@ def import_model(
             names["transform_job"] = rname
         if not wait:
             steps = [s for s in steps if not s.operation.startswith("wait:")]
-        plan = Plan(image_uri, model_data_url, info.sha256, info.size, names, steps, list(report.warnings))
+        plan = Plan(image_uri, model_data_url, info.sha256, info.size, names, steps, list(warnings))
         result = ImportResult(plan, dry_run, image_uri, model_data_url, info.sha256, info.size)
-        result.warnings = list(report.warnings)
+        result.warnings = list(warnings)
         result.timings = timings
         if dry_run:
             return result
@@ -303,6 +362,8 @@ def import_model(
             try:
                 out = _execute(step, client, workdir, info, overwrite, progress)
             except Exception as err:
+                if not done and isinstance(err, SmcatError):
+                    raise  # nothing was created: the cause (missing bucket, S3 conflict...) is the error
                 deleted, left = _rollback(done, client, keep_on_failure)
                 raise ImportFailed(
                     step.title,
@@ -318,6 +379,8 @@ def import_model(
                 result.created.append(step.creates)
             if step.operation == "upload_file":
                 result.uploaded = out is not False
+            elif step.operation == "ensure_bucket":
+                result.bucket_created = bool(out)
             _record(result, step, out)
         timings["total"] = round(time.monotonic() - t0, 6)
         return result
@@ -337,6 +400,9 @@ def _training_resolver(resolver_url: str | None) -> Resolver:
 
 def _execute(step: Step, client, workdir: Path, info, overwrite: bool, progress):
     c = client(step.service)
+    if step.operation == "ensure_bucket":
+        p = step.params
+        return ensure_default_bucket(c, p["Bucket"], p["Region"], p["ExpectedBucketOwner"])
     if step.operation == "upload_file":
         p = step.params
         outcome = upload_archive(

@@ -9,6 +9,7 @@ from .errors import InvalidImportRequest
 from .plan import Step
 
 __all__ = [
+    "check_serverless_image",
     "container_env",
     "endpoint_steps",
     "is_gpu_image",
@@ -33,7 +34,7 @@ def validate_instance_type(instance_type: str) -> str:
     try:
         processor, _arch = instance_profile(instance_type)
     except InvalidQuery as e:
-        raise InvalidImportRequest(str(e), field="instance_type") from None
+        raise InvalidImportRequest(f"--instance-type: {e}", field="instance_type") from None
     return processor
 
 
@@ -128,18 +129,23 @@ def endpoint_steps(
     return [_config(config, variant, tags), *_endpoint(endpoint, config, tags)]
 
 
+def check_serverless_image(image: str) -> None:
+    """Refuse a GPU image for a serverless endpoint (serverless runs on CPU only)."""
+    if is_gpu_image(image):
+        raise InvalidImportRequest(
+            f"Serverless endpoints run on CPU only, and {image} is a GPU image. Use a CPU image "
+            "(--image-uri, or let smcat resolve one) or --mode endpoint with a GPU --instance-type.",
+            field="mode",
+        )
+
+
 def serverless_steps(
     model: str, config: str, endpoint: str, image: str, memory_mb: int, concurrency: int, tags: Mapping | None
 ) -> list[Step]:
-    if is_gpu_image(image):
-        raise InvalidImportRequest(
-            f"Serverless endpoints run on CPU only, and {image} is a GPU image. "
-            "Use a CPU image (resolve without a GPU instance type) or mode='endpoint' with a GPU instance.",
-            field="mode",
-        )
+    check_serverless_image(image)
     if memory_mb not in (1024, 2048, 3072, 4096, 5120, 6144):
         raise InvalidImportRequest(
-            f"Invalid serverless memory size {memory_mb} MB: use 1024, 2048, 3072, 4096, 5120 or 6144",
+            f"Invalid --serverless-memory {memory_mb}: use 1024, 2048, 3072, 4096, 5120 or 6144 (MB)",
             field="serverless_memory_mb",
         )
     variant = {
@@ -162,9 +168,10 @@ def transform_steps(
     split_type: str | None,
     tags: Mapping | None,
 ) -> list[Step]:
+    from .validate import validate_s3_uri
+
     for what, uri in (("batch_input", batch_input), ("batch_output", batch_output)):
-        if not (uri or "").startswith("s3://"):
-            raise InvalidImportRequest(f"mode='batch' needs {what} as an s3:// URI, got {uri!r}", field=what)
+        validate_s3_uri(uri, what)
     tin: dict = {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": batch_input}}}
     if content_type:
         tin["ContentType"] = content_type

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from catalog.errors import SmcatError
 
 __all__ = [
+    "ArchiveRefused",
     "ContractError",
     "ImportFailed",
     "InvalidImportRequest",
@@ -41,6 +42,17 @@ class ContractError(SmcatError, ValueError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{subject}: {len(self.problems)} problem(s)\n{lines}")
+
+
+class ArchiveRefused(ContractError):
+    """The model cannot be checked at all: not a readable archive, or over a size/member limit.
+
+    One problem, one line: the check stops here instead of listing contract findings.
+    """
+
+    def __init__(self, subject: str, problem: Problem) -> None:
+        super().__init__(subject, [problem])
+        self.args = (f"{subject}: {problem}",)
 
 
 class InvalidImportRequest(SmcatError, ValueError):

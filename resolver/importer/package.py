@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .layout import Entry, collect_entries, is_archive
+from .limits import ArchiveLimits
 
 __all__ = ["COMPRESSLEVEL", "PackageInfo", "file_digest", "package_model"]
 
@@ -80,6 +81,7 @@ def package_model(
     entry_point: Path | None = None,
     source_dir: Path | None = None,
     compresslevel: int = COMPRESSLEVEL,
+    limits: ArchiveLimits | None = None,
 ) -> PackageInfo:
     """Write ``dest`` (a ``model.tar.gz``) from ``model``; an existing archive is copied unchanged.
 
@@ -93,7 +95,7 @@ def package_model(
         return PackageInfo(dest, sha, size, 0, built=False)
     if is_archive(model):
         raise ValueError("adding entry_point/source_dir to an existing archive is not supported")
-    entries = collect_entries(model, framework, entry_point=entry_point, source_dir=source_dir)
+    entries = collect_entries(model, framework, entry_point=entry_point, source_dir=source_dir, limits=limits)
     with open(dest, "wb", buffering=_BUF) as raw:
         hw = _HashingWriter(raw)
         with (

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from .redact import env_names_redacted, redact_params
+
 __all__ = ["Plan", "Step"]
 
 
@@ -20,7 +22,9 @@ class Step:
     undo: tuple[str, dict] | None = None
 
     def to_dict(self) -> dict:
-        d = {"service": self.service, "operation": self.operation, "params": self.params, "title": self.title}
+        """The step as printed: secret-looking environment values are ``<redacted>``."""
+        params = redact_params(self.params)
+        d = {"service": self.service, "operation": self.operation, "params": params, "title": self.title}
         if self.creates:
             d["creates"] = self.creates
         return d
@@ -38,8 +42,13 @@ class Plan:
     steps: list[Step] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    def redacted(self) -> list[str]:
+        """Environment variables whose values every printed form of this plan hides."""
+        return sorted(set().union(*(env_names_redacted(s.params) for s in self.steps)))
+
     def to_dict(self) -> dict:
         return {
+            "redacted": self.redacted(),
             "image_uri": self.image_uri,
             "s3_url": self.s3_url,
             "sha256": self.sha256,
@@ -58,8 +67,12 @@ class Plan:
             f"archive: {self.s3_url or '-'} ({self.size} bytes, sha256 {self.sha256})",
         ]
         lines += [f"warning: {w}" for w in self.warnings]
+        if hidden := self.redacted():
+            lines.append(
+                f"redacted: {', '.join(hidden)} (values hidden here; SageMaker receives them as given)"
+            )
         for i, s in enumerate(self.steps, 1):
             lines.append(f"{i}. {s.title}: {s.service}.{s.operation}")
-            payload = json.dumps(s.params, indent=2, sort_keys=True, default=str)
+            payload = json.dumps(s.to_dict()["params"], indent=2, sort_keys=True, default=str)
             lines += [f"     {line}" for line in payload.splitlines()]
         return "\n".join(lines)

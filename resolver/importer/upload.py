@@ -9,8 +9,17 @@ from pathlib import Path
 from catalog.errors import SmcatError
 
 from .errors import UploadConflict
+from .plan import Step
 
-__all__ = ["BucketMissing", "UploadOutcome", "s3_key", "upload_archive"]
+__all__ = [
+    "BucketMissing",
+    "UploadOutcome",
+    "default_bucket",
+    "default_bucket_step",
+    "ensure_default_bucket",
+    "s3_key",
+    "upload_archive",
+]
 
 _MB = 1024 * 1024
 
@@ -28,8 +37,76 @@ class UploadOutcome:
     reason: str
 
 
-def s3_key(prefix: str, name: str) -> str:
-    return "/".join(p for p in (prefix.strip("/"), name, "model.tar.gz") if p)
+HASH_CHARS = 12  # sha256 hex digits in a content-addressed key
+PUBLIC_ACCESS_BLOCK = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
+}
+DEFAULT_ENCRYPTION = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}
+
+
+def s3_key(prefix: str, name: str, sha256: str | None = None) -> str:
+    """``prefix/name/<sha12>/model.tar.gz`` (content-addressed), or ``prefix/name/model.tar.gz``
+    when ``sha256`` is None (a fixed key: a different object there needs ``overwrite``)."""
+    digest = sha256[:HASH_CHARS] if sha256 else ""
+    return "/".join(p for p in (prefix.strip("/"), name, digest, "model.tar.gz") if p)
+
+
+def default_bucket(region: str, account: str) -> str:
+    """The SageMaker SDK's default bucket name: ``sagemaker-{region}-{account}``."""
+    return f"sagemaker-{region}-{account}"
+
+
+def default_bucket_step(region: str, account: str) -> Step:
+    """The plan step that makes sure the default bucket exists (created with the SDK's settings)."""
+    params = {
+        "Bucket": default_bucket(region, account),
+        "Region": region,
+        "ExpectedBucketOwner": account,
+        "PublicAccessBlockConfiguration": PUBLIC_ACCESS_BLOCK,
+        "ServerSideEncryptionConfiguration": DEFAULT_ENCRYPTION,
+    }
+    title = "create the default bucket if missing (public access blocked, encrypted)"
+    return Step("s3", "ensure_bucket", params, title)
+
+
+def ensure_default_bucket(s3, bucket: str, region: str, account: str) -> bool:
+    """Create the default bucket when it does not exist; True when this call created it.
+
+    A bucket of that name owned by another account is refused (someone may have claimed the
+    name to receive your models). Existing buckets are left as they are.
+    """
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.head_bucket(Bucket=bucket, ExpectedBucketOwner=account)
+        return False
+    except ClientError as err:
+        code = _status(err)
+        if code in ("403", "AccessDenied", "Forbidden"):
+            raise BucketMissing(
+                f"The default bucket {bucket!r} exists but is not owned by account {account} or not "
+                "accessible with these credentials: pass --bucket with a bucket of yours"
+            ) from err
+        if code not in ("404", "NoSuchBucket", "NotFound"):
+            raise
+    params: dict = {"Bucket": bucket}
+    if region != "us-east-1":  # us-east-1 refuses an explicit LocationConstraint
+        params["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    try:
+        s3.create_bucket(**params)
+    except ClientError as err:
+        if _status(err) == "BucketAlreadyExists":
+            raise BucketMissing(
+                f"The default bucket name {bucket!r} is taken by another account: pass --bucket"
+            ) from err
+        if _status(err) != "BucketAlreadyOwnedByYou":  # a concurrent import created it: fine
+            raise
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=PUBLIC_ACCESS_BLOCK)
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=DEFAULT_ENCRYPTION)
+    return True
 
 
 def _status(err) -> str:
@@ -56,8 +133,9 @@ def upload_archive(
     except ClientError as err:
         if _status(err) in ("404", "NoSuchBucket", "403"):
             raise BucketMissing(
-                f"Bucket {bucket!r} does not exist or is not accessible: create it "
-                f"(aws s3 mb s3://{bucket}) or pass another bucket"
+                f"Bucket {bucket!r} (--bucket) does not exist or is not accessible, and smcat never "
+                f"creates a bucket you name: create it (aws s3 mb s3://{bucket}), or omit --bucket to "
+                "use the default sagemaker-<region>-<account> (created when missing)"
             ) from err
         raise
     try:
@@ -73,7 +151,8 @@ def upload_archive(
             raise UploadConflict(
                 f"A different object already exists at {url} (sha256 "
                 f"{head.get('Metadata', {}).get('sha256', 'unknown')}, ours {sha256}). "
-                "Pass another name, or overwrite=True / --overwrite to replace it."
+                "Pass another --name, drop --fixed-key (keys then carry the content hash), "
+                "or pass --overwrite to replace it."
             )
     config = TransferConfig(multipart_threshold=64 * _MB, multipart_chunksize=64 * _MB, max_concurrency=8)
     s3.upload_file(

@@ -51,7 +51,7 @@ def run(session, endpoint, model, **kw):
         framework=kw.pop("framework", "pytorch"),
         version=kw.pop("version", "2.1"),
         region=REGION,
-        role=ROLE,
+        role=kw.pop("role", ROLE),
         boto3_session=session,
         endpoint_url=endpoint,
         **kw,
@@ -87,7 +87,8 @@ def test_endpoint_mode(aws, pt_model):
     make_bucket(session, endpoint)
     events = []
     res = run(session, endpoint, pt_model, tags={"team": "ml"}, progress=lambda e, i: events.append(e))
-    assert res.uploaded and res.s3_url == f"s3://{BUCKET}/smcat/resnet/model.tar.gz"
+    key = f"smcat/resnet/{res.sha256[:12]}/model.tar.gz"  # content-addressed by default
+    assert res.uploaded and res.s3_url == f"s3://{BUCKET}/{key}"
     assert re.fullmatch(r"resnet-[0-9a-f]{8}-\d{8}-\d{6}-\d{3}", res.model_name)
     assert res.model_name[7:15] == res.sha256[:8]
     sm = session.client("sagemaker", endpoint_url=endpoint)
@@ -100,9 +101,7 @@ def test_endpoint_mode(aws, pt_model):
         "SAGEMAKER_REGION": REGION,
         "SAGEMAKER_CONTAINER_LOG_LEVEL": "20",
     }
-    head = session.client("s3", endpoint_url=endpoint).head_object(
-        Bucket=BUCKET, Key="smcat/resnet/model.tar.gz"
-    )
+    head = session.client("s3", endpoint_url=endpoint).head_object(Bucket=BUCKET, Key=key)
     assert head["Metadata"]["sha256"] == res.sha256 and head["ContentLength"] == res.size
     assert res.created == [
         f"s3-object:{res.s3_url}",
@@ -235,12 +234,13 @@ def test_contract_failure_before_any_call(aws, tmp_path):
     assert rec.calls == []
 
 
-def test_missing_bucket_leaves_nothing(aws, pt_model):
+def test_named_missing_bucket_is_never_created(aws, pt_model):
     session, endpoint = aws
-    with pytest.raises(ImportFailed) as exc:
+    rec = Recorder(session)
+    with pytest.raises(BucketMissing, match="never creates a bucket you name") as exc:
         run(session, endpoint, pt_model, bucket="no-such-bucket")
-    assert isinstance(exc.value.cause, BucketMissing)
-    assert exc.value.created == [] and exc.value.left == []
+    assert exc.value.exit_code == 2  # nothing was created: the cause itself, not ImportFailed
+    assert "CreateBucket" not in rec.ops()
     assert leftovers(session, endpoint) == EMPTY
 
 
@@ -299,31 +299,47 @@ def test_object_not_uploaded_by_this_call_is_kept_on_failure(aws, pt_model):
         run(session, endpoint, pt_model)
     assert not any(c.startswith("s3-object") for c in exc.value.created)
     left = leftovers(session, endpoint)
-    assert left["objects"] == ["smcat/resnet/model.tar.gz"] and left["models"] == [first.model_name]
+    assert left["objects"] == [f"smcat/resnet/{first.sha256[:12]}/model.tar.gz"]
+    assert left["models"] == [first.model_name]
 
 
 # --- upload idempotence ----------------------------------------------------------------------------
 
 
-def test_reimport_uploads_nothing_and_never_overwrites(aws, pt_model):
+def test_retrained_model_goes_to_a_new_content_addressed_key(aws, pt_model):
+    session, endpoint = aws
+    make_bucket(session, endpoint)
+    first = run(session, endpoint, pt_model, mode="register")
+    (pt_model / "extra.txt").write_text("retrained")
+    second = run(session, endpoint, pt_model, mode="register")  # no conflict, no --overwrite needed
+    assert first.uploaded and second.uploaded and first.sha256 != second.sha256
+    assert leftovers(session, endpoint)["objects"] == sorted(
+        f"smcat/resnet/{r.sha256[:12]}/model.tar.gz" for r in (first, second)
+    )
+
+
+def test_reimport_uploads_nothing_and_fixed_key_never_overwrites(aws, pt_model):
     session, endpoint = aws
     make_bucket(session, endpoint)
     s3 = session.client("s3", endpoint_url=endpoint)
     key = "smcat/resnet/model.tar.gz"
-    first = run(session, endpoint, pt_model, mode="register")
+    first = run(session, endpoint, pt_model, mode="register", content_addressed=False)
     before = s3.head_object(Bucket=BUCKET, Key=key)["LastModified"]
     rec = Recorder(session)
-    second = run(session, endpoint, pt_model, mode="register")
+    second = run(session, endpoint, pt_model, mode="register", content_addressed=False)
     assert first.uploaded and not second.uploaded
     assert second.sha256 == first.sha256 and second.model_name != first.model_name
     assert s3.head_object(Bucket=BUCKET, Key=key)["LastModified"] == before
     assert "PutObject" not in rec.ops() and "CreateMultipartUpload" not in rec.ops()
 
     (pt_model / "extra.txt").write_text("changed")
-    with pytest.raises(ImportFailed) as exc:
-        run(session, endpoint, pt_model, mode="register")
-    assert isinstance(exc.value.cause, UploadConflict) and "overwrite" in str(exc.value)
-    third = run(session, endpoint, pt_model, mode="register", overwrite=True)
+    with pytest.raises(UploadConflict, match="--overwrite") as exc:
+        run(session, endpoint, pt_model, mode="register", content_addressed=False)
+    assert exc.value.exit_code == 5 and leftovers(session, endpoint)["models"] == [
+        first.model_name,
+        second.model_name,
+    ]
+    third = run(session, endpoint, pt_model, mode="register", overwrite=True, content_addressed=False)
     assert third.uploaded and s3.head_object(Bucket=BUCKET, Key=key)["Metadata"]["sha256"] == third.sha256
 
 
@@ -410,6 +426,6 @@ def test_existing_archive_is_uploaded_unchanged(aws, tmp_path, pt_model):
     res = run(session, endpoint, archive, mode="register", name="resnet-archive")
     assert res.sha256 == file_digest(archive)[0]
     body = session.client("s3", endpoint_url=endpoint).get_object(
-        Bucket=BUCKET, Key="smcat/resnet-archive/model.tar.gz"
+        Bucket=BUCKET, Key=f"smcat/resnet-archive/{res.sha256[:12]}/model.tar.gz"
     )
     assert body["Body"].read() == archive.read_bytes()

@@ -43,13 +43,16 @@ def test_import_dry_run_json(cli, tmp_path):
     assert res.exit_code == 0, res.output
     plan = json.loads(res.output)
     assert [s["operation"] for s in plan["steps"]] == [
+        "ensure_bucket",  # no --bucket: the default bucket, created if missing
         "upload_file",
         "create_model",
         "create_endpoint_config",
         "create_endpoint",
         "wait:endpoint_in_service",
     ]
-    assert plan["s3_url"] == f"s3://sagemaker-{REGION}-<account-id>/smcat/tf/model.tar.gz"
+    assert (
+        plan["s3_url"] == f"s3://sagemaker-{REGION}-<account-id>/smcat/tf/{plan['sha256'][:12]}/model.tar.gz"
+    )
 
 
 class _Resolver(BaseHTTPRequestHandler):
