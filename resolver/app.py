@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from catalog.errors import SmcatError
 from resolver.catalog_holder import CatalogHolder
 from resolver.http_errors import error_response
+from resolver.pages import routers as page_routers
 from resolver.refresh_jobs import RefreshJobs, fetcher_factory
 from resolver.routes import catalog, frameworks, health, image, refresh
 from resolver.settings import Settings
@@ -30,6 +31,8 @@ def create_app(settings: Settings | None = None, *, holder: CatalogHolder | None
         title="smcat",
         summary="Which SageMaker prebuilt container image runs this model, here?",
         version="0.1.0",
+        docs_url=None,  # /docs and /redoc come from resolver.pages.docs, with local assets (no CDN)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.holder = holder or CatalogHolder(
@@ -38,7 +41,7 @@ def create_app(settings: Settings | None = None, *, holder: CatalogHolder | None
     app.state.refresh_jobs = _refresh_jobs(settings, app.state.holder) if settings.refresh_enabled else None
     app.state.image_cache = {}  # (catalogue version, query string) -> (status, body, etag)
     app.state.cache_control = f"public, max-age={settings.cache_max_age}"
-    for r in (image.router, frameworks.router, catalog.router, refresh.router, health.router):
+    for r in (image.router, frameworks.router, catalog.router, refresh.router, health.router, *page_routers()):
         app.include_router(r)
 
     @app.exception_handler(SmcatError)
