@@ -63,7 +63,13 @@ def asset(name: str, request: Request) -> Response:
     path = ASSETS.get(name)
     if path is None:
         return Response(f"Not found. Files: {', '.join(sorted(ASSETS))}", status_code=404)
-    etag = '"' + hashlib.sha256(f"{path.name}{path.stat().st_mtime_ns}{path.stat().st_size}".encode()).hexdigest()[:32] + '"'
+    etag = (
+        '"'
+        + hashlib.sha256(f"{path.name}{path.stat().st_mtime_ns}{path.stat().st_size}".encode()).hexdigest()[
+            :32
+        ]
+        + '"'
+    )
     headers = {"ETag": etag, "Cache-Control": "public, max-age=86400"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)

@@ -23,8 +23,8 @@ from fastapi.responses import Response
 from catalog.models import Snapshot
 from catalog.release_notes import ReleaseNote, summarize
 from catalog.resolve import framework_info
-from catalog.versions import sort_key
 from catalog.store import Store
+from catalog.versions import sort_key
 from resolver.schemas import ErrorBody
 
 __all__ = ["FEED_VERSIONS", "atom_feed", "eol_calendar", "router"]
@@ -60,7 +60,9 @@ def _notes(store: Store, framework: str | None) -> list[ReleaseNote]:
     return notes[::-1]
 
 
-def atom_feed(notes: list[ReleaseNote], *, self_url: str, site: str, framework: str | None, updated: str) -> bytes:
+def atom_feed(
+    notes: list[ReleaseNote], *, self_url: str, site: str, framework: str | None, updated: str
+) -> bytes:
     """An Atom 1.0 document with one entry per release note (``site``: the pages' base URL)."""
     ET.register_namespace("", _ATOM)
 
@@ -74,7 +76,11 @@ def atom_feed(notes: list[ReleaseNote], *, self_url: str, site: str, framework: 
     what = f" ({framework})" if framework else ""
     sub(feed, "id", "urn:smcat:catalog-changes" + (f":{framework}" if framework else ""))
     sub(feed, "title", f"smcat catalogue changes{what}")
-    sub(feed, "subtitle", "SageMaker prebuilt container images added, removed or changed, per catalogue version")
+    sub(
+        feed,
+        "subtitle",
+        "SageMaker prebuilt container images added, removed or changed, per catalogue version",
+    )
     sub(feed, "updated", notes[0].created_at if notes else updated)
     sub(feed, "link", rel="self", type="application/atom+xml", href=self_url)
     sub(feed, "link", rel="alternate", type="text/html", href=f"{site}/changes")
@@ -129,7 +135,9 @@ def eol_calendar(snapshot: Snapshot, *, site: str, framework: str | None) -> byt
         "METHOD:PUBLISH",
         f"X-WR-CALNAME:{_ics_text(name)}",
     ]
-    for (fw, version, eop), recs in sorted(groups.items(), key=lambda kv: (kv[0][2], kv[0][0], sort_key(kv[0][1]))):
+    for (fw, version, eop), recs in sorted(
+        groups.items(), key=lambda kv: (kv[0][2], kv[0][0], sort_key(kv[0][1]))
+    ):
         scopes = ", ".join(sorted({r.image_scope for r in recs}))
         procs = ", ".join(sorted({r.processor for r in recs}))
         repos = ", ".join(sorted({r.repository for r in recs}))
@@ -186,7 +194,10 @@ def feed(request: Request, framework: FrameworkQuery = None) -> Response:
         request,
         etag,
         lambda: atom_feed(
-            _notes(holder.store, fw), self_url=str(request.url), site=_site(request), framework=fw,
+            _notes(holder.store, fw),
+            self_url=str(request.url),
+            site=_site(request),
+            framework=fw,
             updated=snap.created_at,
         ),
         "application/atom+xml; charset=utf-8",

@@ -17,8 +17,8 @@ from fastapi.responses import Response
 
 from catalog.errors import SmcatError
 from catalog.names import known_regions, partition_of
-from catalog.resolve import resolve
 from catalog.release_notes import summarize
+from catalog.resolve import resolve
 from catalog.store import diff_snapshots
 from resolver.http_errors import error_response
 from resolver.pages import views

@@ -8,6 +8,7 @@ that depends on the snapshot alone is cached per snapshot id (a version never ch
 from __future__ import annotations
 
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,14 +48,18 @@ def _per_snapshot(size: int) -> Callable:
 
     def wrap(f: Callable) -> Callable:
         cache: dict[tuple, object] = {}
+        lock = threading.Lock()
 
         def cached(snapshot: Snapshot, *args):
             key = (snapshot.id, *args)
-            if key not in cache:
-                if len(cache) >= size:
-                    del cache[next(iter(cache))]
-                cache[key] = f(snapshot, *args)
-            return cache[key]
+            hit = cache.get(key, cache)
+            if hit is cache:
+                hit = f(snapshot, *args)
+                with lock:
+                    if len(cache) >= size:
+                        del cache[next(iter(cache))]
+                    cache[key] = hit
+            return hit
 
         cached.__doc__ = f.__doc__
         return cached
@@ -149,7 +154,9 @@ def _version_rows(snapshot: Snapshot, framework: str) -> tuple[dict, tuple[Versi
                 scopes=tuple(sorted({r.image_scope for r in recs})),
                 processors=tuple(sorted({r.processor for r in recs})),
                 arches=tuple(sorted({r.arch for r in recs})),
-                py_versions=tuple(sorted({r.py_version for r in recs if r.py_version}, key=py_rank.__getitem__)),
+                py_versions=tuple(
+                    sorted({r.py_version for r in recs if r.py_version}, key=py_rank.__getitem__)
+                ),
                 ga=min(gas) if gas else None,
                 eop=max(eops) if eops else None,
                 images=len(recs),
@@ -200,9 +207,7 @@ def region_view(snapshot: Snapshot, region: str) -> dict | None:
         "name": known_regions().get(region),
         "partition": partition_of(region),
         "accounts": {fam: m[region] for fam, m in sorted(snapshot.registries.items()) if region in m},
-        "frameworks": [
-            (fw, sorted(vs, key=sort_key, reverse=True)) for fw, vs in sorted(versions.items())
-        ],
+        "frameworks": [(fw, sorted(vs, key=sort_key, reverse=True)) for fw, vs in sorted(versions.items())],
     }
 
 
