@@ -41,7 +41,9 @@ def create_app(settings: Settings | None = None, *, holder: CatalogHolder | None
     app.state.refresh_jobs = _refresh_jobs(settings, app.state.holder) if settings.refresh_enabled else None
     app.state.image_cache = {}  # (catalogue version, query string) -> (status, body, etag)
     app.state.cache_control = f"public, max-age={settings.cache_max_age}"
-    for r in (image.router, frameworks.router, catalog.router, refresh.router, health.router, *page_routers()):
+    for r in (image.router, frameworks.router, catalog.router, refresh.router, health.router):
+        app.include_router(r)
+    for r in page_routers():  # HTML pages, feeds, offline /docs and /redoc (resolver/pages)
         app.include_router(r)
 
     @app.exception_handler(SmcatError)
