@@ -9,97 +9,21 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.select import Select
+from selenium.webdriver.support.ui import WebDriverWait
 
 from catalog.release_notes import summarize
-from tests.resolver.conftest import _free_port
+from tests.browser import chromium_driver, missing_browser, start_server
 from tests.resolver.pages_catalog import V1, V2, make_store
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 if os.environ.get("SMCAT_SKIP_BROWSER_TESTS") == "1":  # pragma: no cover - an explicit choice
     pytest.skip("SMCAT_SKIP_BROWSER_TESTS=1", allow_module_level=True)
-
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
-from selenium.webdriver.support.select import Select  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-#: Without the background-networking flags Chromium tries to reach Google services; on a
-#: closed machine those connections are refused and show up as noise (or hangs).
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--window-size=1280,900",
-)
-
-
-def chromium_driver(user_data_dir: Path) -> webdriver.Chrome:
-    """A headless Chromium with browser-console logging on and a fresh profile."""
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
-    if missing:
-        pytest.fail(
-            f"{', '.join(missing)} not found: apt-get install -y chromium chromium-driver "
-            "(or set SMCAT_SKIP_BROWSER_TESTS=1 to leave the browser tests out)"
-        )
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = str(CHROMIUM)
-    for flag in CHROMIUM_FLAGS:
-        opts.add_argument(flag)
-    opts.add_argument(f"--user-data-dir={user_data_dir}")
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
-
-
-def start_server(catalog: Path) -> tuple[subprocess.Popen, str]:
-    """``smcat serve --catalog DIR`` on a free loopback port; returns (process, base URL)."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "AWS_EC2_METADATA_DISABLED": "true"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from resolver.cli import main; main()",
-            "serve",
-            "--catalog",
-            str(catalog),
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/healthz", timeout=1).close()
-            return proc, url
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(
-                    f"smcat serve did not start: {proc.stderr.read().decode()[-2000:]}"
-                ) from None
-            time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +40,10 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
+    problem = missing_browser()
+    if problem:
+        pytest.fail(f"{problem} (or set SMCAT_SKIP_BROWSER_TESTS=1 to leave the browser tests out)")
     driver = chromium_driver(tmp_path_factory.mktemp("chromium-profile"))
-    driver.set_page_load_timeout(30)
     try:
         yield driver
     finally:
