@@ -24,13 +24,24 @@ _DIR = Path(str(resources.files("fastapi_offline").joinpath("static")))
 #: name -> file: ``swagger-ui-bundle.js``, ``swagger-ui.css``, ``redoc.standalone.js``, ``favicon.png``.
 ASSETS = {p.name: p for p in _DIR.iterdir() if p.is_file()}
 _PREFIX = "/docs-assets"
+#: The pages may load nothing from elsewhere. ReDoc's bundle shows a Redocly logo from
+#: cdn.redoc.ly; the browser refuses it and ReDoc hides the image (its ``onError``).
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; font-src 'self' data:"
+)
+
+
+def _local_only(page: HTMLResponse) -> HTMLResponse:
+    page.headers["Content-Security-Policy"] = CSP
+    return page
 
 
 @router.get("/docs")
 def swagger(request: Request) -> HTMLResponse:
     root = request.scope.get("root_path", "")
     app = request.app
-    return get_swagger_ui_html(
+    page = get_swagger_ui_html(
         openapi_url=f"{root}{app.openapi_url}",
         title=f"{app.title} - Swagger UI",
         oauth2_redirect_url=f"{root}/docs/oauth2-redirect",
@@ -39,6 +50,7 @@ def swagger(request: Request) -> HTMLResponse:
         swagger_favicon_url=f"{root}{_PREFIX}/favicon.png",
         swagger_ui_parameters=app.swagger_ui_parameters,
     )
+    return _local_only(page)
 
 
 @router.get("/docs/oauth2-redirect")
@@ -49,13 +61,14 @@ def swagger_redirect() -> HTMLResponse:
 @router.get("/redoc")
 def redoc(request: Request) -> HTMLResponse:
     root = request.scope.get("root_path", "")
-    return get_redoc_html(
+    page = get_redoc_html(
         openapi_url=f"{root}{request.app.openapi_url}",
         title=f"{request.app.title} - ReDoc",
         redoc_js_url=f"{root}{_PREFIX}/redoc.standalone.js",
         redoc_favicon_url=f"{root}{_PREFIX}/favicon.png",
         with_google_fonts=False,
     )
+    return _local_only(page)
 
 
 @router.get(_PREFIX + "/{name}")

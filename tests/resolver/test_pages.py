@@ -188,7 +188,8 @@ def test_changes_page_diff_notes_and_conflicts(client):
     r = client.get("/changes")
     assert r.status_code == 200
     assert f"/changes?from={V1.id}&amp;to={V2.id}#diff" in r.text
-    assert "dlc registry in us-east-1" in r.text and "<td><code>763104351884</code></td>" in r.text
+    assert "dlc registry in us-east-1" in r.text
+    assert '<td class="nowrap"><code>763104351884</code></td>' in r.text
     r = client.get(f"/changes?from={V1.id}&to={V2.id}")
     note = summarize(V1, V2)
     assert note.headline in r.text
