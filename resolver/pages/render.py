@@ -12,6 +12,7 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
@@ -97,7 +98,7 @@ def freshness(request: Request) -> dict:
 def page(
     request: Request,
     template: str,
-    build,
+    build: Callable[[], dict | tuple[int, dict]],
     *,
     status: int = 200,
     today: date | None = None,
