@@ -13,8 +13,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from catalog.errors import SmcatError
 from resolver.byte_cache import ByteLRU
 from resolver.catalog_holder import CatalogHolder
-from resolver.headers import SecurityHeaders, add_docs_pages
+from resolver.headers import SecurityHeaders
 from resolver.http_errors import ApiError, error_response, problem, problem_response
+from resolver.pages import routers as page_routers
 from resolver.refresh_jobs import RefreshJobs, fetcher_factory
 from resolver.routes import catalog, frameworks, health, image, refresh
 from resolver.settings import Settings
@@ -49,7 +50,7 @@ def create_app(settings: Settings | None = None, *, holder: CatalogHolder | None
         summary="Which SageMaker prebuilt container image runs this model, here?",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url=None,  # served by add_docs_pages, with a Content-Security-Policy
+        docs_url=None,  # /docs and /redoc come from resolver.pages.docs, with local assets (no CDN)
         redoc_url=None,
     )
     app.state.settings = settings
@@ -60,7 +61,8 @@ def create_app(settings: Settings | None = None, *, holder: CatalogHolder | None
     app.state.cache_control = f"public, max-age={settings.cache_max_age}"
     for r in (image.router, frameworks.router, catalog.router, refresh.router, health.router):
         app.include_router(r)
-    add_docs_pages(app)
+    for r in page_routers():  # HTML pages, feeds, offline /docs and /redoc (resolver/pages)
+        app.include_router(r)
     app.add_middleware(SecurityHeaders)
 
     _add_error_handlers(app)
