@@ -1,6 +1,6 @@
 """Security headers: ``X-Content-Type-Options: nosniff`` on every response, a restrictive
-Content-Security-Policy on every HTML page, and the API docs pages served under a policy
-that allows exactly their own inline script (by hash) and the CDN they load from.
+Content-Security-Policy on every HTML page, and for the API docs pages (``resolver.pages.docs``,
+assets served by smcat) a policy that allows exactly their own inline script, by hash.
 
 (``Server: uvicorn`` is turned off where the server starts: ``resolver.serving``.)
 """
@@ -11,16 +11,12 @@ import base64
 import hashlib
 import re
 
-from fastapi import FastAPI
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["DEFAULT_CSP", "SecurityHeaders", "add_docs_pages", "csp_for"]
+__all__ = ["DEFAULT_CSP", "SecurityHeaders", "csp_for"]
 
 #: HTML that names no policy of its own gets this one: nothing may load, nothing may frame it.
 DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-_CDN = "https://cdn.jsdelivr.net"
 _INLINE_SCRIPT_RE = re.compile(r"<script>(.*?)</script>", re.S)  # our own generated pages only
 
 
@@ -49,42 +45,16 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def csp_for(html: str, *, extra: str = "") -> str:
-    """A policy for one of our docs pages: its inline scripts by hash, the CDN, nothing else."""
+def csp_for(html: str) -> str:
+    """The policy for one of our docs pages: scripts and styles from smcat itself, its own inline
+    scripts allowed by hash (never ``'unsafe-inline'``), nothing from anywhere else."""
     hashes = " ".join(
         f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
         for s in _INLINE_SCRIPT_RE.findall(html)
         if s.strip()
     )
     return (
-        f"default-src 'none'; script-src {hashes} {_CDN}; style-src 'unsafe-inline' {_CDN} "
-        "https://fonts.googleapis.com; font-src https://fonts.gstatic.com; "
-        "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; connect-src 'self'; "
-        f"{extra}frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+        f"default-src 'none'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
     )
-
-
-def _page(response: HTMLResponse, extra: str = "") -> HTMLResponse:
-    html = response.body.decode()
-    return HTMLResponse(html, headers={"Content-Security-Policy": csp_for(html, extra=extra)})
-
-
-def add_docs_pages(app: FastAPI) -> None:
-    """``/docs`` (Swagger UI), ``/docs/oauth2-redirect`` and ``/redoc``, each with its own policy."""
-    title = f"{app.title} - API docs"
-
-    @app.get("/docs", include_in_schema=False)
-    async def swagger() -> HTMLResponse:
-        return _page(
-            get_swagger_ui_html(
-                openapi_url=app.openapi_url, title=title, oauth2_redirect_url="/docs/oauth2-redirect"
-            )
-        )
-
-    @app.get("/docs/oauth2-redirect", include_in_schema=False)
-    async def swagger_redirect() -> HTMLResponse:
-        return _page(get_swagger_ui_oauth2_redirect_html())
-
-    @app.get("/redoc", include_in_schema=False)
-    async def redoc() -> HTMLResponse:
-        return _page(get_redoc_html(openapi_url=app.openapi_url, title=title), extra="worker-src blob:; ")

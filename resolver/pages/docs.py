@@ -16,6 +16,8 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse, Response
 
+from resolver.headers import csp_for
+
 __all__ = ["ASSETS", "router"]
 
 router = APIRouter(include_in_schema=False)
@@ -24,16 +26,12 @@ _DIR = Path(str(resources.files("fastapi_offline").joinpath("static")))
 #: name -> file: ``swagger-ui-bundle.js``, ``swagger-ui.css``, ``redoc.standalone.js``, ``favicon.png``.
 ASSETS = {p.name: p for p in _DIR.iterdir() if p.is_file()}
 _PREFIX = "/docs-assets"
-#: The pages may load nothing from elsewhere. ReDoc's bundle shows a Redocly logo from
-#: cdn.redoc.ly; the browser refuses it and ReDoc hides the image (its ``onError``).
-CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; font-src 'self' data:"
-)
 
 
 def _local_only(page: HTMLResponse) -> HTMLResponse:
-    page.headers["Content-Security-Policy"] = CSP
+    """The pages may load nothing from elsewhere (ReDoc's bundle shows a Redocly logo from
+    cdn.redoc.ly; the browser refuses it and ReDoc hides the image, its ``onError``)."""
+    page.headers["Content-Security-Policy"] = csp_for(bytes(page.body).decode())
     return page
 
 
@@ -55,7 +53,7 @@ def swagger(request: Request) -> HTMLResponse:
 
 @router.get("/docs/oauth2-redirect")
 def swagger_redirect() -> HTMLResponse:
-    return get_swagger_ui_oauth2_redirect_html()
+    return _local_only(get_swagger_ui_oauth2_redirect_html())
 
 
 @router.get("/redoc")
