@@ -573,11 +573,13 @@ def verify_many(
     max_age: timedelta | None = None,
     concurrency: int = 8,
     progress: Callable[[Verification], None] | None = None,
+    record: bool = True,
 ) -> list[Verification]:
     """Verify many images with at most ``concurrency`` requests in flight; results in input order.
 
     With a ``log`` and ``max_age``, an image verified at most ``max_age`` ago is answered from
-    the log without asking ECR; new results are recorded in the log in one write at the end.
+    the log without asking ECR; new results are recorded in the log (unless ``record`` is false)
+    in one write at the end.
     """
     verifier = verifier or Verifier()
     items = [(t, None) if isinstance(t, str) else (t[0], t[1]) for t in targets]
@@ -609,7 +611,7 @@ def verify_many(
             for i, v in pool.map(one, todo):
                 results[i] = v
     out = [r for r in results if r is not None]
-    if log is not None:
+    if log is not None and record:
         log.record(out)
     return out
 

@@ -1,6 +1,7 @@
 """The ``smcat`` command line. Library errors become one-line messages and documented exit codes.
 
-Exit codes: 0 success, 1 unexpected failure, 2 invalid input, 3 no match, 4 refresh refused.
+Exit codes: 0 success, 1 unexpected failure, 2 invalid input, 3 no match (or, for ``verify``, image
+missing from the registry), 4 refresh refused, 5 the registry could not be asked (``verify``).
 """
 
 from __future__ import annotations
@@ -37,13 +38,14 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from resolver.cli import catalog_cmds, resolve_cmds, status_cmds
+    from resolver.cli import catalog_cmds, resolve_cmds, status_cmds, verify_cmds
     from resolver.importer import cli as import_cmds
 
     catalog_cmds.register(cli)
     status_cmds.register(catalog_cmds.catalog)
     resolve_cmds.register(cli)
     import_cmds.register(cli)
+    verify_cmds.register(cli)
 
 
 _register()
