@@ -149,8 +149,14 @@ def import_model(
     boto3_session=None,
     endpoint_url: str | None = None,
     progress: Progress | None = None,
+    verify: bool = False,
+    pin_digest: bool = False,
 ) -> ImportResult:
-    """Import ``model`` (directory, file or ``model.tar.gz``) into SageMaker; see the module docstring."""
+    """Import ``model`` (directory, file or ``model.tar.gz``) into SageMaker; see the module docstring.
+
+    ``verify``: ask ECR that the image exists before anything is created (not in a dry run);
+    ``pin_digest``: verify, then deploy ``repository@sha256:...`` so a moving tag cannot change what runs.
+    """
     t0 = time.monotonic()
     timings: dict[str, float] = {}  # seconds per step, plus "total"
     clock = [t0]
@@ -182,6 +188,13 @@ def import_model(
         pick = resolver or (_url_resolver(resolver_url) if resolver_url else _default_resolver)
         image_uri = pick(fw, version, region, "inference", scope_type, py_version)
     lap("image")
+    if (verify or pin_digest) and not dry_run:  # issue 14: see resolver/verify.py
+        from resolver.verify import check_before_import
+
+        image_uri, _ = check_before_import(
+            image_uri, session=boto3_session, endpoint_url=endpoint_url, pin_digest=pin_digest
+        )
+        lap("verify")
 
     # 3. package
     _progress(progress, "step", title="package model.tar.gz")
