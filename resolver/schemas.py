@@ -44,6 +44,7 @@ class ImageAnswer(BaseModel):
     provenance: list[dict]
     catalog_version: str
     alternatives: list[Alternative] = []
+    verification: dict | None = None  # with ?verify=true: the recorded registry check (issue 14)
 
 
 class ErrorBody(BaseModel):

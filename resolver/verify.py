@@ -23,6 +23,7 @@ store's layer (a local directory or S3), atomically, one entry per image URI.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
@@ -42,6 +43,7 @@ __all__ = [
     "EXIT_CODES",
     "ImageMissing",
     "ImageRef",
+    "StoredVerifications",
     "Verification",
     "VerificationLog",
     "VerificationUnavailable",
@@ -49,6 +51,7 @@ __all__ = [
     "catalog_targets",
     "check_before_import",
     "parse_image_uri",
+    "stored_answer",
     "verify",
     "verify_many",
 ]
@@ -636,3 +639,75 @@ def check_before_import(
             "fix the access or import with verify=False (--no-verify)."
         )
     return (v.pinned_uri if pin_digest else image_uri) or image_uri, v
+
+
+# --------------------------------------------------------------------------- the service's view
+
+
+class StoredVerifications:
+    """What ``GET /image?verify=true`` answers from: the log, re-read at most every
+    ``reload_seconds``; never a call to AWS inside a request."""
+
+    def __init__(
+        self, store, *, max_age: timedelta, reload_seconds: float = 5.0, clock=time.monotonic
+    ) -> None:
+        self.log = VerificationLog(store)
+        self.max_age = max_age
+        self.reload_seconds = reload_seconds
+        self._clock = clock
+        self._entries: dict[str, dict] = {}
+        self._read_at: float | None = None
+        self._lock = threading.Lock()
+
+    def _current(self) -> dict[str, dict]:
+        now = self._clock()
+        if self._read_at is None or now - self._read_at >= self.reload_seconds:
+            with self._lock:
+                if self._read_at is None or now - self._read_at >= self.reload_seconds:
+                    with contextlib.suppress(OSError, SmcatError):  # keep the last good read
+                        self._entries = self.log.entries()
+                    self._read_at = now
+        return self._entries
+
+    def answer(self, uri: str, *, now: datetime | None = None) -> dict:
+        """``{"status": "verified", "result": ..., "verified_at": ...}`` when a conclusive answer
+        at most ``max_age`` old is on record, else ``{"status": "not_verified", "reason": ...}``."""
+        now = now or _now()
+        v = self.log.get(uri, self._current())
+        hours = self.max_age.total_seconds() / 3600
+        if v is None or v.status == UNKNOWN:
+            return {
+                "status": "not_verified",
+                "reason": "no registry check of this image is on record",
+                "max_age_hours": hours,
+            }
+        t = parse_iso(v.checked_at)
+        age = round((now - t).total_seconds() / 3600, 2) if t else None
+        facts = {"verified_at": v.checked_at, "age_hours": age, "source": v.source, "max_age_hours": hours}
+        if not is_fresh(v, self.max_age, now=now):
+            return {
+                "status": "not_verified",
+                "reason": f"the last check is older than {hours:g} h",
+                "last_result": v.status,
+                **facts,
+            }
+        return {
+            "status": "verified",
+            "result": v.status,
+            "reason": v.reason,
+            "digest": v.digest,
+            "pinned_uri": v.pinned_uri,
+            **facts,
+        }
+
+
+def stored_answer(state, uri: str) -> dict:
+    """The service's verification view of ``uri`` (its reader lives on ``app.state``, made on first use)."""
+    reader = getattr(state, "verifications", None)
+    if reader is None:
+        reader = state.verifications = StoredVerifications(
+            state.holder.store,
+            max_age=timedelta(hours=state.settings.verify_max_age_hours),
+            reload_seconds=state.settings.reload_seconds,
+        )
+    return reader.answer(uri)

@@ -17,6 +17,7 @@ from catalog.errors import InvalidQuery, SmcatError
 from catalog.resolve import resolve
 from resolver.http_errors import error_response
 from resolver.schemas import ErrorBody, ImageAnswer
+from resolver.verify import stored_answer
 
 router = APIRouter(tags=["image"])
 
@@ -36,6 +37,7 @@ PARAMS: dict[str, tuple[str, bool]] = {
     "cuda": ("CUDA version, e.g. cu121", False),
     "os": ("operating system, e.g. ubuntu22.04", False),
     "platform": ("sagemaker or ec2", False),
+    "verify": ("true: add the recorded registry check (never calls AWS; 'not_verified' if stale)", False),
 }
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -47,7 +49,7 @@ _OPENAPI_PARAMS = [
         "in": "query",
         "required": req,
         "description": d,
-        "schema": {"type": "boolean" if n == "gpu" else "string"},
+        "schema": {"type": "boolean" if n in ("gpu", "verify") else "string"},
     }
     for n, (d, req) in PARAMS.items()
 ]
@@ -67,19 +69,21 @@ def _parse(query: Request) -> dict:
         args[name] = value
     if not args.get("framework"):
         raise InvalidQuery("framework is required, e.g. ?framework=tensorflow", field="framework")
-    if "gpu" in args:
-        g = args["gpu"].lower()
-        if g not in _TRUE | _FALSE:
-            raise InvalidQuery(
-                f"Invalid gpu: {args['gpu']!r}. Use true or false.", field="gpu", valid=["true", "false"]
-            )
-        args["gpu"] = g in _TRUE
+    for flag in ("gpu", "verify"):
+        if flag in args:
+            g = args[flag].lower()
+            if g not in _TRUE | _FALSE:
+                raise InvalidQuery(
+                    f"Invalid {flag}: {args[flag]!r}. Use true or false.", field=flag, valid=["true", "false"]
+                )
+            args[flag] = g in _TRUE
     return args
 
 
 def _answer(request: Request, snapshot, max_age: int) -> tuple[int, bytes, str]:
     try:
         args = _parse(request)
+        verify = args.pop("verify", False)
         res = resolve(
             args.pop("framework"),
             args.pop("version", "latest"),
@@ -88,12 +92,16 @@ def _answer(request: Request, snapshot, max_age: int) -> tuple[int, bytes, str]:
             **args,
         )
         status, body = 200, res.to_dict()
+        if verify:  # from the recorded check only: see resolver/verify.py
+            body["verification"] = stored_answer(request.app.state, res.uri)
     except SmcatError as e:
         status, body = error_response(e)
     raw = json.dumps(body, separators=(",", ":")).encode()
+    seen = {k: v for k, v in (body.get("verification") or {}).items() if k != "age_hours"}
+    stamp = json.dumps(seen, sort_keys=True).encode() if seen else b""
     etag = (
         '"'
-        + hashlib.sha256(snapshot.id.encode() + b"?" + request.scope["query_string"]).hexdigest()[:32]
+        + hashlib.sha256(snapshot.id.encode() + b"?" + request.scope["query_string"] + stamp).hexdigest()[:32]
         + '"'
     )
     return status, raw, etag
@@ -114,9 +122,10 @@ async def get_image(request: Request) -> Response:
     hit = cache.get(key)
     if hit is None:
         hit = _answer(request, snapshot, state.settings.cache_max_age)
-        if len(cache) >= _CACHE_MAX:
-            del cache[next(iter(cache))]
-        cache[key] = hit
+        if b"verify=" not in key[1]:  # a recorded verification ages and changes: never cached
+            if len(cache) >= _CACHE_MAX:
+                del cache[next(iter(cache))]
+            cache[key] = hit
     status, raw, etag = hit
     headers = {"ETag": etag, "Cache-Control": state.cache_control} if status == 200 else None
     if status == 200 and request.headers.get("if-none-match") == etag:
