@@ -366,7 +366,7 @@ class Verifier:
                     "no_credentials",
                     f"no AWS credentials found ({e}); configure a profile, "
                     "environment variables or a role, then verify again",
-                ), attempts
+                ), attempts - 1  # refused before signing: nothing was sent
             except ClientError as e:
                 code = e.response.get("Error", {}).get("Code", "")
                 msg = e.response.get("Error", {}).get("Message", "")
