@@ -17,7 +17,10 @@ import time
 import urllib.request
 from collections.abc import Iterator
 
+import pytest
+
 DLC_ACCOUNT = "763104351884"
+REGION = "eu-west-1"
 MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json"
 
 
@@ -98,3 +101,23 @@ def push(ecr, repository: str, tag: str, *, seed: str | None = None) -> str:
         imageTag=tag,
     )
     return out["image"]["imageId"]["imageDigest"]
+
+
+@pytest.fixture(scope="session")
+def ecr_url():
+    """One moto server per test session acting as the DLC registry account."""
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture
+def ecr(ecr_url, monkeypatch):
+    """A clean registry; yields (session with dummy credentials, endpoint URL, ECR client)."""
+    import boto3
+
+    reset(ecr_url)
+    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_ECR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+    return session, ecr_url, session.client("ecr", endpoint_url=ecr_url)

@@ -27,28 +27,12 @@ from resolver.verify import (
     verify_many,
 )
 from tests.resolver import ecr_registry as reg
+from tests.resolver.ecr_registry import REGION
 
-REGION = "eu-west-1"
+ecr_url, ecr = reg.ecr_url, reg.ecr  # the fixtures
 REGISTRY = f"{reg.DLC_ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
 TAG = "2.6.0-gpu-py312-cu124-ubuntu22.04-sagemaker"
 URI = f"{REGISTRY}/pytorch-inference:{TAG}"
-
-
-@pytest.fixture(scope="session")
-def ecr_url():
-    with reg.moto_server() as url:
-        yield url
-
-
-@pytest.fixture
-def ecr(ecr_url, monkeypatch):
-    """A clean registry; yields (session with dummy credentials, endpoint URL, ECR client)."""
-    reg.reset(ecr_url)
-    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_ECR"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
-    return session, ecr_url, session.client("ecr", endpoint_url=ecr_url)
 
 
 class _Body:
