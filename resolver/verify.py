@@ -16,47 +16,38 @@ The answer is one of three, never guessed:
 Throttling (and 5xx answers) are retried here, with exponential backoff and full jitter;
 botocore's own retries are off so every request is counted in ``Verification.attempts``.
 
-Results are observations in time, so they are kept beside the catalogue's immutable snapshots,
-not inside them: ``VerificationLog`` reads and writes ``verifications.json`` through the
-store's layer (a local directory or S3), atomically, one entry per image URI.
+Results are observations in time, kept beside the catalogue's immutable snapshots: see
+``resolver.verify_log`` (the log, many images at once, and the service's read-only view).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 
 from catalog.errors import InvalidQuery, SmcatError
 from catalog.names import dns_suffix, is_region_code
-from catalog.times import parse_iso
 
 __all__ = [
-    "DOC_NAME",
     "EXIT_CODES",
     "ImageMissing",
     "ImageRef",
-    "StoredVerifications",
     "Verification",
-    "VerificationLog",
     "VerificationUnavailable",
     "Verifier",
-    "catalog_targets",
     "check_before_import",
+    "iso_z",
+    "now_utc",
     "parse_image_uri",
-    "stored_answer",
     "verify",
-    "verify_many",
 ]
 
-DOC_NAME = "verifications.json"
 EXISTS, MISSING, UNKNOWN = "exists", "missing", "unknown"
 #: CLI exit code per outcome (0 exists, 3 missing like "no match", 5 could not check).
 EXIT_CODES = {EXISTS: 0, MISSING: 3, UNKNOWN: 5}
@@ -67,7 +58,6 @@ MEDIA_TYPES = [
     "application/vnd.oci.image.manifest.v1+json",
     "application/vnd.oci.image.index.v1+json",
 ]
-_HISTORY = 10
 
 _URI_RE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr(?P<fips>-fips)?\.(?P<region>[a-z0-9-]+)\.(?P<suffix>[a-z0-9.-]+)"
@@ -103,11 +93,13 @@ class VerificationUnavailable(SmcatError):
     exit_code = 5
 
 
-def _now() -> datetime:
+def now_utc() -> datetime:
+    """The current time, aware, in UTC."""
     return datetime.now(UTC)
 
 
-def _iso(t: datetime) -> str:
+def iso_z(t: datetime) -> str:
+    """``2026-11-30T10:04:00Z``: how verification times are written."""
     return t.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
@@ -281,7 +273,7 @@ class Verifier:
             imageIds=[image_id],
             acceptedMediaTypes=MEDIA_TYPES,
         )
-        checked = _iso(_now())
+        checked = iso_z(now_utc())
         if isinstance(outcome, tuple):  # (status, reason, message)
             status, reason, message = outcome
             return Verification(
@@ -325,7 +317,7 @@ class Verifier:
             if isinstance(more, dict) and more.get("imageDetails"):
                 det = more["imageDetails"][0]
                 pushed = det.get("imagePushedAt")
-                pushed_at = _iso(pushed) if isinstance(pushed, datetime) else None
+                pushed_at = iso_z(pushed) if isinstance(pushed, datetime) else None
                 size = det.get("imageSizeInBytes", size)
                 media_type = det.get("imageManifestMediaType") or media_type
         return Verification(
@@ -349,9 +341,6 @@ class Verifier:
             NoCredentialsError,
             NoRegionError,
             PartialCredentialsError,
-        )
-        from botocore.exceptions import (
-            ConnectionError as BotoConnectionError,
         )
 
         attempts = 0
@@ -395,7 +384,7 @@ class Verifier:
                 detail = f"{code or http}: {msg}"
             except NoRegionError as e:
                 return (UNKNOWN, "registry_error", str(e)), attempts
-            except (BotoConnectionError, BotoCoreError) as e:
+            except BotoCoreError as e:  # connection errors, timeouts
                 last, detail = "unreachable", f"{type(e).__name__}: {e}"
             if attempts >= self.max_attempts:
                 return (UNKNOWN, last, f"gave up after {attempts} attempts ({detail})"), attempts
@@ -447,178 +436,6 @@ def verify(
     return v.verify(uri_or_resolution)
 
 
-# --------------------------------------------------------------------------- the log beside the catalogue
-
-
-class VerificationLog:
-    """``verifications.json`` in a catalogue store's writable layer: the newest conclusive
-    observation per image URI (exists / missing), with a short history of every observation.
-
-    An ``unknown`` outcome is kept in the history but never replaces a conclusive one: "we
-    could not ask today" does not erase "it existed yesterday".
-    """
-
-    def __init__(self, store) -> None:
-        self.store = store
-        self.layer = store.layer
-        self._lock = threading.Lock()
-
-    @property
-    def location(self) -> str:
-        return self.layer.location(DOC_NAME)
-
-    def entries(self) -> dict[str, dict]:
-        """URI -> stored entry (``{}`` when nothing was verified yet or the file is unreadable)."""
-        text = self.layer.read(DOC_NAME)
-        if not text:
-            return {}
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError:
-            return {}
-        images = doc.get("images") if isinstance(doc, dict) else None
-        return images if isinstance(images, dict) else {}
-
-    def get(self, uri: str, entries: dict | None = None) -> Verification | None:
-        """The stored verification of ``uri`` (marked ``cached``), or None."""
-        e = (self.entries() if entries is None else entries).get(uri)
-        return _from_entry(e) if e else None
-
-    def fresh(
-        self, uri: str, max_age: timedelta, *, now: datetime | None = None, entries: dict | None = None
-    ) -> Verification | None:
-        """The stored conclusive verification of ``uri`` if it is at most ``max_age`` old."""
-        v = self.get(uri, entries)
-        return v if v is not None and is_fresh(v, max_age, now=now) else None
-
-    def record(self, results: Iterable[Verification]) -> int:
-        """Merge new observations in (read, merge, atomic write through the layer); returns how many."""
-        new = [v for v in results if not v.cached]
-        if not new:
-            return 0
-        with self._lock:
-            entries = self.entries()
-            for v in new:
-                entries[v.uri] = _merge(entries.get(v.uri), v)
-            doc = {"format": 1, "source": "ecr", "updated_at": _iso(_now()), "images": entries}
-            self.layer.write(DOC_NAME, json.dumps(doc, indent=1, sort_keys=True) + "\n")
-        return len(new)
-
-    def registry_conflicts(self, snapshot) -> list[dict]:
-        """Images the snapshot lists that the registry said are absent: one conflict-shaped dict each."""
-        keys = {r.key_str: r for r in snapshot.images}
-        out = []
-        for uri, e in sorted(self.entries().items()):
-            rec = keys.get(e.get("image_key") or "")
-            if e.get("status") != MISSING or rec is None:
-                continue
-            claims = [{"value": "listed", "url": p.url} for p in rec.provenance]
-            claims.append(
-                {"value": f"absent ({e.get('reason')}, verified {e.get('verified_at')})", "url": "ecr"}
-            )
-            out.append({"subject": uri, "field": "registry", "claims": claims})
-        return out
-
-
-def is_fresh(v: Verification, max_age: timedelta, *, now: datetime | None = None) -> bool:
-    """A conclusive verification checked at most ``max_age`` ago."""
-    t = parse_iso(v.checked_at)
-    return v.status in (EXISTS, MISSING) and t is not None and (now or _now()) - t <= max_age
-
-
-def _entry(v: Verification) -> dict:
-    d = {k: val for k, val in asdict(v).items() if k not in ("checked_at", "cached", "attempts")}
-    d["verified_at"] = v.checked_at
-    return d
-
-
-def _from_entry(e: dict) -> Verification:
-    d = dict(e)
-    d["checked_at"] = d.pop("verified_at", "")
-    d.pop("history", None)
-    return replace(Verification.from_dict(d), cached=True)
-
-
-def _merge(old: dict | None, v: Verification) -> dict:
-    history = list((old or {}).get("history") or [])
-    history.append({"verified_at": v.checked_at, "status": v.status, "reason": v.reason, "digest": v.digest})
-    history = history[-_HISTORY:]
-    keep_old = v.status == UNKNOWN and old and old.get("status") in (EXISTS, MISSING)
-    entry = dict(old) if keep_old else _entry(v)
-    entry["history"] = history
-    return entry
-
-
-# --------------------------------------------------------------------------- many images
-
-
-def catalog_targets(snapshot, region: str) -> list[tuple[str, str]]:
-    """(URI, image key) of every catalogue image published in ``region``, one per URI."""
-    suffix = dns_suffix(region)
-    seen: dict[str, str] = {}
-    for rec in snapshot.images:
-        if not rec.tags:
-            continue
-        accounts = dict(rec.accounts) or dict(snapshot.registries.get(rec.registry_family or "", {}))
-        account = accounts.get(region)
-        if account:
-            seen.setdefault(
-                f"{account}.dkr.ecr.{region}.{suffix}/{rec.repository}:{rec.tags[0]}", rec.key_str
-            )
-    return sorted(seen.items())
-
-
-def verify_many(
-    targets: Iterable[str | tuple[str, str | None]],
-    *,
-    verifier: Verifier | None = None,
-    log: VerificationLog | None = None,
-    max_age: timedelta | None = None,
-    concurrency: int = 8,
-    progress: Callable[[Verification], None] | None = None,
-    record: bool = True,
-) -> list[Verification]:
-    """Verify many images with at most ``concurrency`` requests in flight; results in input order.
-
-    With a ``log`` and ``max_age``, an image verified at most ``max_age`` ago is answered from
-    the log without asking ECR; new results are recorded in the log (unless ``record`` is false)
-    in one write at the end.
-    """
-    verifier = verifier or Verifier()
-    items = [(t, None) if isinstance(t, str) else (t[0], t[1]) for t in targets]
-    for uri, _ in items:
-        parse_image_uri(uri)  # refuse bad input before the first request
-    stored = log.entries() if log is not None and max_age is not None else {}
-    results: list[Verification | None] = [None] * len(items)
-    todo = []
-    for i, (uri, key) in enumerate(items):
-        hit = log.fresh(uri, max_age, entries=stored) if stored else None
-        if hit is not None:
-            results[i] = hit
-            if progress:
-                progress(hit)
-        else:
-            todo.append((i, uri, key))
-
-    def one(job):
-        i, uri, key = job
-        v = verifier.verify(uri, image_key=key)
-        if progress:
-            progress(v)
-        return i, v
-
-    if todo:
-        for region in sorted({parse_image_uri(u).region for _, u, _ in todo}):
-            verifier.client(region)  # made once, before the threads share them
-        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            for i, v in pool.map(one, todo):
-                results[i] = v
-    out = [r for r in results if r is not None]
-    if log is not None and record:
-        log.record(out)
-    return out
-
-
 # --------------------------------------------------------------------------- the importer's check
 
 
@@ -639,75 +456,3 @@ def check_before_import(
             "fix the access or import with verify=False (--no-verify)."
         )
     return (v.pinned_uri if pin_digest else image_uri) or image_uri, v
-
-
-# --------------------------------------------------------------------------- the service's view
-
-
-class StoredVerifications:
-    """What ``GET /image?verify=true`` answers from: the log, re-read at most every
-    ``reload_seconds``; never a call to AWS inside a request."""
-
-    def __init__(
-        self, store, *, max_age: timedelta, reload_seconds: float = 5.0, clock=time.monotonic
-    ) -> None:
-        self.log = VerificationLog(store)
-        self.max_age = max_age
-        self.reload_seconds = reload_seconds
-        self._clock = clock
-        self._entries: dict[str, dict] = {}
-        self._read_at: float | None = None
-        self._lock = threading.Lock()
-
-    def _current(self) -> dict[str, dict]:
-        now = self._clock()
-        if self._read_at is None or now - self._read_at >= self.reload_seconds:
-            with self._lock:
-                if self._read_at is None or now - self._read_at >= self.reload_seconds:
-                    with contextlib.suppress(OSError, SmcatError):  # keep the last good read
-                        self._entries = self.log.entries()
-                    self._read_at = now
-        return self._entries
-
-    def answer(self, uri: str, *, now: datetime | None = None) -> dict:
-        """``{"status": "verified", "result": ..., "verified_at": ...}`` when a conclusive answer
-        at most ``max_age`` old is on record, else ``{"status": "not_verified", "reason": ...}``."""
-        now = now or _now()
-        v = self.log.get(uri, self._current())
-        hours = self.max_age.total_seconds() / 3600
-        if v is None or v.status == UNKNOWN:
-            return {
-                "status": "not_verified",
-                "reason": "no registry check of this image is on record",
-                "max_age_hours": hours,
-            }
-        t = parse_iso(v.checked_at)
-        age = round((now - t).total_seconds() / 3600, 2) if t else None
-        facts = {"verified_at": v.checked_at, "age_hours": age, "source": v.source, "max_age_hours": hours}
-        if not is_fresh(v, self.max_age, now=now):
-            return {
-                "status": "not_verified",
-                "reason": f"the last check is older than {hours:g} h",
-                "last_result": v.status,
-                **facts,
-            }
-        return {
-            "status": "verified",
-            "result": v.status,
-            "reason": v.reason,
-            "digest": v.digest,
-            "pinned_uri": v.pinned_uri,
-            **facts,
-        }
-
-
-def stored_answer(state, uri: str) -> dict:
-    """The service's verification view of ``uri`` (its reader lives on ``app.state``, made on first use)."""
-    reader = getattr(state, "verifications", None)
-    if reader is None:
-        reader = state.verifications = StoredVerifications(
-            state.holder.store,
-            max_age=timedelta(hours=state.settings.verify_max_age_hours),
-            reload_seconds=state.settings.reload_seconds,
-        )
-    return reader.answer(uri)

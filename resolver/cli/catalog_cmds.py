@@ -385,7 +385,7 @@ def notes(version, catalog_dir, as_json, markdown) -> None:
 def conflicts(version, catalog_dir, as_json) -> None:
     """Facts the sources disagree on, each claim with the document that made it; and images the
     sources list that the registry said are absent (from 'smcat verify', field "registry")."""
-    from resolver.verify import VerificationLog
+    from resolver.verify_log import VerificationLog
 
     store = open_store(catalog_dir)
     snap = store.load(version)

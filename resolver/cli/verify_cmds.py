@@ -15,17 +15,8 @@ import click
 
 from catalog.errors import CatalogError, InvalidQuery, SmcatError
 from resolver.cli.output import console, emit_json, err_console, table
-from resolver.verify import (
-    EXIT_CODES,
-    MISSING,
-    UNKNOWN,
-    Verification,
-    VerificationLog,
-    Verifier,
-    catalog_targets,
-    parse_image_uri,
-    verify_many,
-)
+from resolver.verify import EXIT_CODES, MISSING, UNKNOWN, Verification, Verifier, parse_image_uri
+from resolver.verify_log import VerificationLog, catalog_targets, verify_many
 
 __all__ = ["exit_code_of", "register", "report_resolution", "stored_note"]
 

@@ -17,7 +17,7 @@ from catalog.errors import InvalidQuery, SmcatError
 from catalog.resolve import resolve
 from resolver.http_errors import error_response
 from resolver.schemas import ErrorBody, ImageAnswer
-from resolver.verify import stored_answer
+from resolver.verify_log import stored_answer
 
 router = APIRouter(tags=["image"])
 

@@ -16,16 +16,8 @@ from botocore.awsrequest import AWSResponse
 
 from catalog.errors import InvalidQuery
 from catalog.store import Store, make_snapshot
-from resolver.verify import (
-    ImageRef,
-    Verification,
-    VerificationLog,
-    Verifier,
-    catalog_targets,
-    parse_image_uri,
-    verify,
-    verify_many,
-)
+from resolver.verify import ImageRef, Verification, Verifier, parse_image_uri, verify
+from resolver.verify_log import VerificationLog, catalog_targets, verify_many
 from tests.resolver import ecr_registry as reg
 from tests.resolver.ecr_registry import REGION
 

@@ -17,7 +17,8 @@ from resolver.catalog_holder import CatalogHolder
 from resolver.cli import cli
 from resolver.importer import import_model
 from resolver.settings import Settings
-from resolver.verify import ImageMissing, VerificationLog, VerificationUnavailable
+from resolver.verify import ImageMissing, VerificationUnavailable
+from resolver.verify_log import VerificationLog
 from tests.resolver import ecr_registry as reg
 from tests.resolver import import_models as m
 from tests.resolver.ecr_registry import REGION
