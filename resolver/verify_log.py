@@ -84,13 +84,27 @@ class VerificationLog:
         new = [v for v in results if not v.cached]
         if not new:
             return 0
-        with self._lock:
+        with self._write_lock():
             entries = self.entries()
             for v in new:
                 entries[v.uri] = _merge(entries.get(v.uri), v)
             doc = {"format": 1, "source": "ecr", "updated_at": iso_z(now_utc()), "images": entries}
             self.layer.write(DOC_NAME, json.dumps(doc, indent=1, sort_keys=True) + "\n")
         return len(new)
+
+    @contextlib.contextmanager
+    def _write_lock(self):
+        """Serialise read-merge-write across threads and processes (a diskcache lock beside the
+        store's refresh lock), so two concurrent ``smcat verify`` runs do not lose each other's answers."""
+        import diskcache
+
+        lock_dir = self.store.lock_dir or self.layer.default_lock_dir()
+        with (
+            self._lock,
+            diskcache.Cache(str(lock_dir)) as cache,
+            diskcache.Lock(cache, "verifications", expire=120),
+        ):
+            yield
 
     def registry_conflicts(self, snapshot) -> list[dict]:
         """Images the snapshot lists that the registry said are absent: one conflict-shaped dict each."""

@@ -289,6 +289,26 @@ def test_log_keeps_conclusive_answers_and_a_history(tmp_path):
     assert not (tmp_path / "snapshots").exists()
 
 
+def _writer(root: str, w: int) -> None:
+    log = VerificationLog(Store(root))  # its own store and log, as another smcat process has
+    t0 = datetime.now(UTC)
+    for i in range(25):
+        log.record([_v(f"{REGISTRY}/pytorch-inference:w{w}-{i}", "exists", t0)])
+
+
+def test_concurrent_writers_lose_nothing(tmp_path):
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_writer, args=(str(tmp_path), w)) for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    assert len(VerificationLog(Store(tmp_path)).entries()) == 100
+
+
 def test_a_garbled_log_reads_as_empty(tmp_path):
     (tmp_path / "verifications.json").write_text("{not json")
     assert VerificationLog(Store(tmp_path)).entries() == {}
