@@ -196,9 +196,21 @@ def _print_one(v: Verification) -> None:
 def _print_table(results: list[Verification], summary: dict, *, only_problems: bool) -> None:
     shown = [v for v in results if v.status != "exists"] if only_problems else results
     if shown:
-        rows = [[v.status, v.reason, v.pinned_uri or v.uri, v.checked_at] for v in shown[:50]]
-        title = f"{len(shown)} {'problems' if only_problems else 'images'}"
-        console.print(table(title, ["status", "reason", "image", "checked"], rows))
+        rows = [
+            [
+                v.status,
+                v.reason,
+                f"{v.repository}:{v.tag}" if v.tag else v.repository,
+                v.account,
+                v.region,
+                v.digest[:19] if v.digest else None,
+            ]
+            for v in shown[:50]
+        ]
+        title = f"{len(shown)} {'problems' if only_problems else 'images'} (full URIs and digests: --json)"
+        t = table(title, ["status", "reason", "image", "account", "region", "digest"], rows)
+        t.columns[1].overflow = t.columns[2].overflow = "fold"  # narrow terminals: wrap, never cut
+        console.print(t)
         if len(shown) > 50:
             console.print(f"... and {len(shown) - 50} more (use --json for all)")
     rows = [[k, summary[k]] for k in ("checked", "exists", "missing", "unknown", "from_log", "requests")]
