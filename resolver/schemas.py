@@ -47,6 +47,7 @@ class ImageAnswer(BaseModel):
     moving_uri: str | None = None
     pinned_uri: str | None = None
     region_source: str = "argument"
+    verification: dict | None = None  # with ?verify=true: the recorded registry check (issue 14)
 
 
 class ErrorBody(BaseModel):

@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     ``SMCAT_HTTP_CACHE``: conditional-GET cache directory for refreshes (default ``~/.cache/smcat/http``).
     ``SMCAT_LOCK_DIR``: directory of the refresh lock and job records (default: ``<catalog>/locks``);
     every worker and process that may refresh the same catalogue must share it.
+    ``SMCAT_VERIFY_MAX_AGE_HOURS``: ``GET /image?verify=true`` reports a recorded registry check
+    only when it is at most this old (otherwise "not_verified"; the service never calls AWS).
     """
 
     # hide_input_in_errors: a refused (short) token must not end up in start-up logs
@@ -121,6 +123,7 @@ class Settings(BaseSettings):
     lock_dir: str | None = None
     answer_cache_mb: float = Field(default=16.0, gt=0, le=4096)
     store_timeout: float = Field(default=5.0, gt=0, le=300)
+    verify_max_age_hours: float = Field(default=24.0, gt=0)
 
     @field_validator("admin_token", mode="before")
     @classmethod

@@ -1,8 +1,9 @@
 """The ``smcat`` command line. Library errors become one-line messages and documented exit codes.
 
-Exit codes: 0 success, 1 unexpected failure, 2 invalid input, 3 no match, 4 refresh refused,
-5 and 6 import failures (see ``resolver.importer.errors``), 7 ``smcat serve`` cannot listen
-(port in use, permission denied).
+Exit codes: 0 success, 1 unexpected failure, 2 invalid input, 3 no match (or, for ``verify``, image
+missing from the registry), 4 refresh refused, 5 the registry could not be asked (``verify``) or an
+import conflict, 6 an import step failed after resources were created (see
+``resolver.importer.errors``), 7 ``smcat serve`` cannot listen (port in use, permission denied).
 """
 
 from __future__ import annotations
@@ -39,13 +40,14 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from resolver.cli import catalog_cmds, resolve_cmds, status_cmds
+    from resolver.cli import catalog_cmds, resolve_cmds, status_cmds, verify_cmds
     from resolver.importer import cli as import_cmds
 
     catalog_cmds.register(cli)
     status_cmds.register(catalog_cmds.catalog)
     resolve_cmds.register(cli)
     import_cmds.register(cli)
+    verify_cmds.register(cli)
 
 
 _register()

@@ -395,15 +395,23 @@ def notes(version, catalog_dir, as_json, markdown) -> None:
 @_catalog_opt
 @_json_opt
 def conflicts(version, catalog_dir, as_json) -> None:
-    """Facts the sources disagree on, each claim with the document that made it."""
-    snap = open_store(catalog_dir).load(version)
+    """Facts the sources disagree on, each claim with the document that made it; and images the
+    sources list that the registry said are absent (from 'smcat verify', field "registry")."""
+    from resolver.verify_log import VerificationLog
+
+    store = open_store(catalog_dir)
+    snap = store.load(version)
+    found = [c.to_dict() for c in snap.conflicts] + VerificationLog(store).registry_conflicts(snap)
     if as_json:
-        emit_json([c.to_dict() for c in snap.conflicts])
+        emit_json(found)
         return
-    if not snap.conflicts:
+    if not found:
         console.print(f"no conflicts in {snap.id}")
         return
-    rows = [[c.subject, c.field, "; ".join(f"{v} ({u})" for v, u in c.claims)] for c in snap.conflicts]
+    rows = [
+        [c["subject"], c["field"], "; ".join(f"{cl['value']} ({cl['url']})" for cl in c["claims"])]
+        for c in found
+    ]
     console.print(table(f"{len(rows)} conflicts in {snap.id}", ["subject", "field", "claims"], rows))
 
 

@@ -54,6 +54,12 @@ __all__ = ["register"]
     "--catalog", "catalog_dir", envvar="SMCAT_CATALOG", help="Catalogue directory or s3://bucket/prefix."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the full answer as JSON.")
+@click.option(
+    "--verify",
+    "verify_",
+    is_flag=True,
+    help="Ask ECR that the image exists and print it pinned by digest (exit 3 missing, 5 could not check).",
+)
 def resolve(
     framework,
     version,
@@ -76,6 +82,7 @@ def resolve(
     catalog_version,
     catalog_dir,
     as_json,
+    verify_,
 ) -> None:
     """Print the ECR image URI for a framework, version and region.
 
@@ -85,7 +92,8 @@ def resolve(
     from catalog.resolve import resolve as do_resolve
     from resolver.stores import open_any_store as open_store
 
-    snap = open_store(catalog_dir).load(catalog_version)
+    store = open_store(catalog_dir)
+    snap = store.load(catalog_version)
     res = do_resolve(
         framework,
         version,
@@ -108,6 +116,10 @@ def resolve(
         snapshot=snap,
     )
     d = res.to_dict()
+    if verify_:  # issue 14: check the registry, print the digest-pinned URI
+        from resolver.cli.verify_cmds import report_resolution
+
+        report_resolution(res, store, d, as_json)
     if as_json:
         emit_json(d)
         return
@@ -126,6 +138,10 @@ def resolve(
         err_console.print(f"lifecycle: GA {life.get('ga') or '?'}, end of patch {life.get('eop') or '?'}")
     if life.get("warning"):
         err_console.print(f"warning: {life['warning']}")
+    from resolver.cli.verify_cmds import stored_note
+
+    if note := stored_note(store, d["uri"]):
+        err_console.print(note)
     if d.get("alternatives"):
         err_console.print(f"{len(d['alternatives'])} alternatives also match (see --json)")
 

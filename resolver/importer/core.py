@@ -164,6 +164,8 @@ def import_model(
     boto3_session=None,
     endpoint_url: str | None = None,
     progress: Progress | None = None,
+    verify: bool = False,
+    pin_digest: bool = False,
 ) -> ImportResult:
     """Import ``model`` (directory, file or ``model.tar.gz``) into SageMaker; see the module docstring.
 
@@ -173,6 +175,8 @@ def import_model(
     SageMaker SDK's default ``sagemaker-{region}-{account}`` is used, and created when missing;
     a named bucket is never created. ``instance_type`` defaults to ml.m5.large for endpoints and
     batch jobs; serverless takes none (and refuses a GPU one).
+    ``verify``: ask ECR that the image exists before anything is created (not in a dry run);
+    ``pin_digest``: verify, then deploy ``repository@sha256:...`` so a moving tag cannot change what runs.
     """
     t0 = time.monotonic()
     timings: dict[str, float] = {}  # seconds per step, plus "total"
@@ -227,6 +231,13 @@ def import_model(
     if mode == "serverless":
         check_serverless_image(image_uri)  # before the STS call for the default bucket
     lap("image")
+    if (verify or pin_digest) and not dry_run:  # issue 14: see resolver/verify.py
+        from resolver.verify import check_before_import
+
+        image_uri, _ = check_before_import(
+            image_uri, session=boto3_session, endpoint_url=endpoint_url, pin_digest=pin_digest
+        )
+        lap("verify")
 
     # 3. package
     _progress(progress, "step", title="package model.tar.gz")

@@ -22,6 +22,7 @@ from resolver.byte_cache import ByteLRU
 from resolver.conditional import if_none_match
 from resolver.http_errors import PROBLEM_JSON, error_response, problem_response
 from resolver.schemas import ErrorBody, ImageAnswer
+from resolver.verify_log import stored_answer
 
 router = APIRouter(tags=["image"])
 
@@ -48,8 +49,9 @@ PARAMS: dict[str, tuple[str, bool]] = {
     "sdk_version": ("Neuron SDK version of the image, e.g. 2.20.0", False),
     "serverless": ("true for a serverless endpoint (CPU images)", False),
     "tag": ("pinned (default), or moving: the SDK's moving tag, as image_uris.retrieve() gives it", False),
+    "verify": ("true: add the recorded registry check (never calls AWS; 'not_verified' if stale)", False),
 }
-_BOOLS = ("gpu", "serverless")
+_BOOLS = ("gpu", "serverless", "verify")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 _CACHED_STATUSES = (200, 404)
@@ -91,7 +93,7 @@ def _parse(query: Request) -> dict:
     return args
 
 
-def _resolve(args: dict, snapshot) -> tuple[int, dict]:
+def _resolve(args: dict, snapshot, state) -> tuple[int, dict]:
     args = dict(args)
     for flag in _BOOLS:
         if flag in args:
@@ -105,6 +107,7 @@ def _resolve(args: dict, snapshot) -> tuple[int, dict]:
             args[flag] = g in _TRUE
     if "tag" in args:
         args["tag_style"] = args.pop("tag")
+    verify = args.pop("verify", False)
     res = resolve(
         args.pop("framework"),
         args.pop("version", "latest"),
@@ -112,16 +115,22 @@ def _resolve(args: dict, snapshot) -> tuple[int, dict]:
         snapshot=snapshot,
         **args,
     )
-    return 200, res.to_dict()
+    body = res.to_dict()
+    if verify:  # from the recorded check only: see resolver/verify.py
+        body["verification"] = stored_answer(state, res.pinned_uri or res.uri)
+    return 200, body
 
 
-def _answer(args: dict, key: tuple, snapshot) -> tuple[int, bytes, str]:
+def _answer(args: dict, key: tuple, snapshot, state) -> tuple[int, bytes, str]:
     try:
-        status, body = _resolve(args, snapshot)
+        status, body = _resolve(args, snapshot, state)
     except SmcatError as e:
         status, body = error_response(e)
     raw = json.dumps(body, separators=(",", ":")).encode()
-    etag = '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
+    # a recorded verification changes the answer: it is part of the tag (its age is not)
+    seen = {k: v for k, v in (body.get("verification") or {}).items() if k != "age_hours"}
+    stamp = json.dumps(seen, sort_keys=True) if seen else ""
+    etag = '"' + hashlib.sha256((repr(key) + stamp).encode()).hexdigest()[:32] + '"'
     return status, raw, etag
 
 
@@ -147,8 +156,8 @@ async def get_image(request: Request) -> Response:
     key = (snapshot.id, *sorted(args.items()))
     hit = cache.get(key)
     if hit is None:
-        hit = _answer(args, key, snapshot)
-        if hit[0] in _CACHED_STATUSES:
+        hit = _answer(args, key, snapshot, state)
+        if hit[0] in _CACHED_STATUSES and "verify" not in args:  # a recorded check ages: never cached
             cache.put(key, hit, len(hit[1]) + sum(len(k) + len(v) for k, v in args.items()))
     status, raw, etag = hit
     headers = {"ETag": etag, "Cache-Control": state.cache_control} if status == 200 else None
