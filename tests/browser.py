@@ -79,7 +79,8 @@ def start_server(catalog: Path) -> tuple[subprocess.Popen, str]:
     cmd = [sys.executable, "-c", "from resolver.cli import main; main()", "serve"]
     proc = subprocess.Popen(
         [*cmd, "--catalog", str(catalog), "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, "AWS_EC2_METADATA_DISABLED": "true"},
+        # a deployed service has a region (AWS_DEFAULT_REGION on AWS): queries without one use it
+        env={**os.environ, "AWS_EC2_METADATA_DISABLED": "true", "AWS_DEFAULT_REGION": "us-east-1"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -32,8 +32,13 @@ _PATH_RE = re.compile(r"(?<![\w:/])(?:~|[A-Za-z]:\\|/)[^\s'\",;:()]*")
 
 
 def redact_paths(text: object) -> object:
-    """``text`` with every local file path replaced by ``<path>`` (non-strings unchanged)."""
-    return _PATH_RE.sub("<path>", text) if isinstance(text, str) else text
+    """``text`` with every local file path replaced by ``<path>/<file name>`` (non-strings unchanged):
+    the directories are the operator's business, the file name says which document failed."""
+    if not isinstance(text, str):
+        return text
+    return _PATH_RE.sub(
+        lambda m: "<path>/" + m.group(0).rstrip("/\\").rsplit("/", 1)[-1].rsplit("\\", 1)[-1], text
+    )
 
 
 def _age_hours(iso: str | None, now: datetime) -> float | None:

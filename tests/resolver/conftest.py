@@ -58,3 +58,11 @@ def aws(moto_server, monkeypatch):
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
     return session, moto_server
+
+
+@pytest.fixture(autouse=True)
+def _service_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The service and CLI under test run where boto3's region is us-east-1 (a container on AWS
+    gets AWS_DEFAULT_REGION the same way); a query without ``region`` answers for it and says so.
+    Tests about a missing region delete it themselves."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")

@@ -109,7 +109,7 @@ class TestInputCaps:
         assert r.status_code == 422 and f"at most {MAX_QUERY_BYTES} are accepted" in r.json()["message"]
         long_name = "z" * 1500
         r = client.get(f"/image?framework=pytorch&{long_name}=1")
-        assert r.status_code == 422 and long_name not in r.text and len(r.content) < 1000
+        assert r.status_code == 422 and long_name not in r.text and len(r.content) < len(long_name)
 
     def test_other_routes_cap_their_inputs(self, client):
         for path in ("/frameworks/" + "a" * 200, "/catalog/diff?from=" + "a" * 200):

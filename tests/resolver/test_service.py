@@ -96,8 +96,6 @@ def test_etag_gives_304_and_changes_with_the_query(client):
         ("framework=tensorflow&gpu=maybe", 422, "invalid_query", "gpu"),
         ("region=us-east-1", 422, "invalid_query", "framework"),
         ("framework=tensorflow&version=9.9&region=us-east-1", 404, "no_match", "Versions that exist"),
-        # no region and none configured for the service: no silent us-east-1
-        ("framework=tensorflow&version=2.0", 422, "invalid_query", "No region given"),
         ("framework=tensorflow&region=us-east-7", 422, "invalid_query", "Unknown region"),
         ("framework=tensorflow&versoin=2.0", 422, "invalid_query", "Unknown query parameter 'versoin'"),
         ("framework=tensorflow&version=2.0&version=2.1", 422, "invalid_query", "given twice"),
@@ -109,6 +107,14 @@ def test_errors_say_what_exists(client, query, status, error, text):
     body = r.json()
     assert body["error"] == error
     assert text in body["message"]
+
+
+def test_a_query_without_region_answers_for_the_services_region_and_says_so(client, monkeypatch):
+    body = client.get("/image?framework=tensorflow&version=2.0&gpu=true").json()
+    assert (body["region"], body["region_source"]) == ("us-east-1", "AWS_DEFAULT_REGION")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")  # no region anywhere: no silent us-east-1
+    r = client.get("/image?framework=tensorflow&version=2.0&gpu=false")
+    assert r.status_code == 422 and "No region given" in r.json()["message"]
 
 
 def test_no_match_carries_suggestions(client):

@@ -80,7 +80,7 @@ def test_verify_exit_codes_and_json(env, tmp_path, monkeypatch):
         (["verify"], "Nothing to verify"),
         (["verify", "pytorch:2.6"], "Not an ECR image URI"),
         (["verify", "--catalog-sample", "3"], "need --region"),
-        (["verify", "--all", "--region", "xx-nowhere-9"], "has no images in 'xx-nowhere-9'"),
+        (["verify", "--all", "--region", "xx-nowhere-9"], "Unknown region: 'xx-nowhere-9'"),
         (["verify", URI, "--all", "--region", REGION], "not both"),
     ],
 )
