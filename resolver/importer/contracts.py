@@ -19,6 +19,9 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
+from catalog import names
+from catalog.errors import InvalidQuery
+
 from .errors import ContractError, Problem
 from .layout import Entry, collect_entries, is_archive
 from .limits import ArchiveLimits
@@ -26,19 +29,6 @@ from .safety import safety_problems
 
 __all__ = ["FRAMEWORKS", "CheckReport", "canonical_framework", "check_model", "find_problems"]
 
-FRAMEWORKS = {
-    "tensorflow": "tensorflow",
-    "tf": "tensorflow",
-    "keras": "tensorflow",
-    "pytorch": "pytorch",
-    "torch": "pytorch",
-    "sklearn": "sklearn",
-    "scikit-learn": "sklearn",
-    "xgboost": "xgboost",
-    "mxnet": "mxnet",
-    "huggingface": "huggingface",
-    "hf": "huggingface",
-}
 _TORCH_SUFFIXES = (".pt", ".pth", ".pt2", ".ts", ".bin", ".safetensors", ".mar")
 _HF_WEIGHTS = re.compile(r"^(pytorch_model.*\.bin|model.*\.safetensors|tf_model\.h5|flax_model\.msgpack)$")
 
@@ -67,17 +57,17 @@ class CheckReport:
 
 
 def canonical_framework(name: str) -> str:
-    try:
-        return FRAMEWORKS[name.strip().lower()]
-    except KeyError:
-        from catalog.errors import InvalidQuery
-
-        valid = sorted(set(FRAMEWORKS.values()))
+    """The catalogue's name for ``name`` (any alias ``catalog.names`` knows: ``tf``, ``xgb``...),
+    refused unless the importer has a contract check for it (``FRAMEWORKS``)."""
+    fw = names.canonical_framework(name)
+    if fw not in FRAMEWORKS:
         raise InvalidQuery(
-            f"Unknown framework for import: {name!r}. Supported: {', '.join(valid)}",
+            f"Unknown framework for import: {name!r}. Supported: {', '.join(FRAMEWORKS)}"
+            " (or an alias such as 'tf', 'torch', 'xgb', 'hf')",
             field="framework",
-            valid=valid,
-        ) from None
+            valid=list(FRAMEWORKS),
+        )
+    return fw
 
 
 def _ver(version: str | None) -> Version | None:
@@ -352,6 +342,8 @@ _CHECKS = {
     "mxnet": _mxnet,
     "huggingface": _huggingface,
 }
+#: The frameworks the importer can check and deploy (catalogue names; aliases are ``catalog.names``'s).
+FRAMEWORKS: tuple[str, ...] = tuple(sorted(_CHECKS))
 
 
 def find_problems(
