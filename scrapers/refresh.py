@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from catalog.errors import CatalogError, CorruptDocument, RefreshRefused, SmcatError, SourceMoved
 from catalog.models import ParseResult, Snapshot
 from catalog.store import DEFAULT_MAX_LOSS, Diff, Store, make_snapshot
+from catalog.times import now_iso
 from scrapers.merge import MergeInput, merge
 from scrapers.registry import SCRAPERS, Scraper, scraper_for_url
 
@@ -164,10 +165,6 @@ def build_snapshot(inp: MergeInput, reports: list[SourceReport], *, now: datetim
     return make_snapshot(images, sources=sources, registries=registries, conflicts=conflicts, now=now)
 
 
-def _now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def record_status(store: Store, report: RefreshReport) -> dict:
     """Update ``status.json``: per source last attempt / success / change and current failure.
 
@@ -177,7 +174,7 @@ def record_status(store: Store, report: RefreshReport) -> dict:
         status = store.status()
     except CorruptDocument:
         status = {}
-    now = _now_iso()
+    now = now_iso()
     sources = status.setdefault("sources", {})
     for rep in report.sources:
         st = sources.setdefault(rep.name, {})

@@ -8,8 +8,10 @@ from pathlib import Path
 import click
 
 from catalog.errors import RefreshRefused
+from catalog.paths import http_cache_dir
 from catalog.snapshot_io import record_to_dict
 from catalog.store import Diff, Store, diff_snapshots
+from catalog.times import now_iso
 from resolver.cli.output import console, emit_json, err_console, table
 from resolver.stores import open_any_store as open_store
 
@@ -24,13 +26,6 @@ _catalog_opt = click.option(
     "overlaid on the snapshot shipped with smcat).",
 )
 _json_opt = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
-
-
-def _default_http_cache() -> Path:
-    import os
-
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "smcat" / "http"
 
 
 def _print_diff(d: Diff, *, limit: int = 20) -> None:
@@ -112,12 +107,6 @@ def _exit_code(report) -> int:
     return 1 if report.outcome == "failed" else RefreshRefused.exit_code
 
 
-def _utc_now() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _duration(seconds: float) -> str:
     seconds = round(seconds)
     h, rest = divmod(seconds, 3600)
@@ -146,7 +135,7 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
         rep = run.result
         nxt = None if run.next_delay is None else round(run.next_delay, 1)
         if as_json:
-            data = {"run": run.number, "at": _utc_now(), "next_in_seconds": nxt}
+            data = {"run": run.number, "at": now_iso(), "next_in_seconds": nxt}
             if rep is not None:
                 note = _note_of(store, rep)
                 data.update(rep.to_dict(), summary=note.to_dict() if note else None)
@@ -164,7 +153,7 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
         else:
             what = f"{rep.outcome}: {rep.reason}"
         when = "stopping" if nxt is None else f"next in {_duration(nxt)}"
-        click.echo(f"{_utc_now()} run {run.number}: {what}; {when}")
+        click.echo(f"{now_iso()} run {run.number}: {what}; {when}")
 
     try:
         runs = run_every(once, every, jitter=jitter, stop=stop, on_result=report_run, max_runs=max_runs)
@@ -198,7 +187,7 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="SMCAT_HTTP_CACHE",
-    help="Conditional-GET cache directory (default: <catalog>/http-cache).",
+    help="Conditional-GET cache directory (default: $XDG_CACHE_HOME/smcat/http, ~/.cache/smcat/http).",
 )
 @click.option(
     "--every",
@@ -235,7 +224,7 @@ def refresh(mirror, catalog_dir, force, max_loss, cache_dir, every, jitter, max_
 
     store = open_store(catalog_dir)
     fetcher = Fetcher(
-        make_session(), cache_dir=None if mirror else (cache_dir or _default_http_cache()), mirror=mirror
+        make_session(), cache_dir=None if mirror else (cache_dir or http_cache_dir()), mirror=mirror
     )
     if every is not None:
 
