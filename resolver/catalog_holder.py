@@ -36,7 +36,6 @@ class CatalogHolder:
         self._clock = clock
         self._lock = threading.Lock()  # one poll at a time
         self._snapshot: Snapshot = store.load()
-        self.loaded_at = time.time()
         #: Why the last poll failed (None when it worked); shown by /healthz.
         self.last_error: str | None = None
         self.status: dict = {}  # the store's status.json as of the last poll
@@ -86,7 +85,6 @@ class CatalogHolder:
             moved = bool(cid and cid != self._snapshot.id)
             if moved:
                 self._snapshot = self.store.load(cid)  # fully loaded before the swap
-                self.loaded_at = time.time()
                 gc.freeze()  # see freeze_catalogue()
             self.status = self.store.status()
             now = self._clock()

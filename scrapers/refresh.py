@@ -33,7 +33,7 @@ class SourceReport:
     """How one source did in a refresh."""
 
     name: str
-    status: str = "ok"  # ok | moved | failed
+    status: str = "ok"  # ok | failed
     documents: int = 0
     images: int = 0
     registries: int = 0
@@ -116,15 +116,13 @@ def _collect_source(fetcher, scraper: Scraper, inp: MergeInput, workers: int) ->
                             seen.add(link)
                             queue.append(link)
         yielded = rep.images or rep.registries or any(r.lifecycle for _, r in inp.parsed(scraper.name))
-        if not yielded and not scraper.may_be_empty:
+        if not yielded:
             rep.status = "failed"
             rep.error = (
                 f"{scraper.name} parsed to nothing from {rep.documents} document(s)"
                 + (f" ({'; '.join(rep.moved)})" if rep.moved else "")
                 + "; the upstream format may have changed. Check it with 'smcat scrape'."
             )
-        elif rep.moved and not yielded:
-            rep.status = "moved"
     except SmcatError as e:
         rep.status = "failed"
         rep.error = str(e)

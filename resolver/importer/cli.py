@@ -1,6 +1,6 @@
 """``smcat import`` and ``smcat check``: a thin shell over import_model() / find_problems().
 
-The lead wires these into the main CLI with ``register(cli)``. Library errors become a message
+``register(cli)`` adds both commands to a click group. Library errors become a message
 on stderr and the error's exit code; ``--json`` prints machine-readable output on stdout.
 """
 

@@ -129,7 +129,7 @@ def _is_torchscript(e: Entry) -> bool | None:
     return any(n.endswith("/constants.pkl") for n in names) and any("/code/" in n for n in names)
 
 
-def _requirements(report: CheckReport, *, code_from: Version | None, unsupported: bool = False) -> None:
+def _requirements(report: CheckReport, *, unsupported: bool = False) -> None:
     files = _files(report.entries)
     if "requirements.txt" in files and "code/requirements.txt" not in files:
         report.problems.append(
@@ -187,7 +187,7 @@ def _tensorflow(r: CheckReport, env: Mapping[str, str]) -> None:
             r.problems.append(Problem("Keras file, but TF Serving needs a SavedModel", fix, keras[0]))
         else:
             r.problems.append(Problem("no saved_model.pb found", fix))
-    _requirements(r, code_from=None)
+    _requirements(r)
 
 
 def _pytorch(r: CheckReport, env: Mapping[str, str]) -> None:
@@ -225,7 +225,7 @@ def _pytorch(r: CheckReport, env: Mapping[str, str]) -> None:
                 script,
             )
         )
-    _requirements(r, code_from=Version("1.3.1"), unsupported=v is not None and v < Version("1.3.1"))
+    _requirements(r, unsupported=v is not None and v < Version("1.3.1"))
 
 
 def _sklearn(r: CheckReport, env: Mapping[str, str]) -> None:
@@ -246,7 +246,7 @@ def _sklearn(r: CheckReport, env: Mapping[str, str]) -> None:
         )
     if not [n for n in _top_files(r.entries) if n.endswith((".joblib", ".pkl", ".pickle", ".sav"))]:
         r.warnings.append("no .joblib/.pkl model file at the top level; model_fn must find the model itself")
-    _requirements(r, code_from=None)
+    _requirements(r)
 
 
 def _xgboost(r: CheckReport, env: Mapping[str, str]) -> None:
@@ -274,7 +274,7 @@ def _xgboost(r: CheckReport, env: Mapping[str, str]) -> None:
         r.problems.append(Problem("no xgboost-model file and no entry point", fix))
     if script is not None and _defines(files[script], "model_fn") is False and "xgboost-model" not in files:
         r.problems.append(Problem("entry point defines no model_fn", "define model_fn(model_dir)", script))
-    _requirements(r, code_from=None)
+    _requirements(r)
 
 
 def _mxnet(r: CheckReport, env: Mapping[str, str]) -> None:
@@ -294,7 +294,7 @@ def _mxnet(r: CheckReport, env: Mapping[str, str]) -> None:
         r.warnings.append("MXNet < 1.4: the inference script is shipped in sourcedir.tar.gz, not code/")
     elif r.program is None or f"code/{r.program}" not in files:
         r.warnings.append("no code/inference.py: the container's default model_fn will be used")
-    _requirements(r, code_from=Version("1.6"), unsupported=v is not None and v < Version("1.6"))
+    _requirements(r, unsupported=v is not None and v < Version("1.6"))
 
 
 def _huggingface(r: CheckReport, env: Mapping[str, str]) -> None:
@@ -331,7 +331,7 @@ def _huggingface(r: CheckReport, env: Mapping[str, str]) -> None:
         )
     if not env.get("HF_TASK") and "code/inference.py" not in files:
         r.warnings.append("HF_TASK not set: the toolkit infers the pipeline task from config.json")
-    _requirements(r, code_from=None)
+    _requirements(r)
 
 
 _CHECKS = {

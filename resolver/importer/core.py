@@ -371,7 +371,7 @@ def import_model(
         for step in plan.steps:
             _progress(progress, "step", title=step.title, operation=f"{step.service}.{step.operation}")
             try:
-                out = _execute(step, client, workdir, info, overwrite, progress)
+                out = _execute(step, client, info, overwrite, progress)
             except Exception as err:
                 if not done and isinstance(err, SmcatError):
                     raise  # nothing was created: the cause (missing bucket, S3 conflict...) is the error
@@ -409,7 +409,7 @@ def _training_resolver(resolver_url: str | None) -> Resolver:
     return _url_resolver(resolver_url) if resolver_url else _default_resolver
 
 
-def _execute(step: Step, client, workdir: Path, info, overwrite: bool, progress):
+def _execute(step: Step, client, info, overwrite: bool, progress):
     c = client(step.service)
     if step.operation == "ensure_bucket":
         p = step.params
