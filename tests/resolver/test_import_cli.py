@@ -124,3 +124,14 @@ def test_check_and_import_refuse_an_unsupported_framework_in_one_line(cli, tmp_p
     assert res.exit_code == 2
     err = json.loads(res.output)
     assert err["field"] == "framework" and "Unknown framework for import: 'caffe'" in err["message"]
+
+
+def test_smcat_resolve_and_check_take_the_same_alias(tmp_path):
+    # The two commands through the real `smcat` group, against the shipped catalogue.
+    from resolver.cli import cli as smcat
+
+    resolved = CliRunner().invoke(smcat, ["resolve", "-f", "xgb", "-v", "1.7-1", "-r", REGION])
+    assert resolved.exit_code == 0 and "sagemaker-xgboost:1.7-1" in resolved.output
+    model = m.xgboost_json(tmp_path / "booster.json")
+    checked = CliRunner().invoke(smcat, ["check", str(model), "-f", "xgb"])
+    assert checked.exit_code == 0 and "fits the xgboost container" in checked.output
