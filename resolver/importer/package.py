@@ -12,6 +12,7 @@ unchanged model does not package it again.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import shutil
@@ -96,10 +97,11 @@ def _tarinfo(e: Entry) -> tarfile.TarInfo:
 
 
 def _write_archive(
-    entries: list[Entry], out: Path, compresslevel: int, threads: int | None
+    entries: list[Entry], out: Path, compresslevel: int, threads: int | None, *, states_too: bool = False
 ) -> tuple[str, int, list[FileState] | None]:
-    """Write the archive of ``entries`` to ``out``: its sha256 and size, and each member's state
-    as read (None when a file changed size while it was read: nothing to vouch for)."""
+    """Write the archive of ``entries`` to ``out``: its sha256 and size and, with ``states_too``, each
+    member's state as read, its sha256 included (None when a file changed size while it was read,
+    or without ``states_too``)."""
     states: list[FileState] = []
     stable = True
     with open(out, "wb") as raw:
@@ -115,13 +117,16 @@ def _write_archive(
                     states.append(FileState.of(e))
                     continue
                 with open(e.source, "rb") as f:
+                    if not states_too:
+                        tf.addfile(ti, f)
+                        continue
                     st = os.fstat(f.fileno())
                     reader = _HashingReader(f)
                     tf.addfile(ti, reader)
                 stable &= st.st_size == e.size
                 states.append(FileState.of(e, st, reader.sha.hexdigest()))
         raw.flush()
-    return hw.sha.hexdigest(), hw.size, states if stable else None
+    return hw.sha.hexdigest(), hw.size, states if stable and states_too else None
 
 
 def _cache_key(model: Path, framework: str, entry_point, source_dir, compresslevel: int) -> dict:
@@ -156,18 +161,33 @@ def _package_cached(
     if hit := slot.lookup(entries):
         return PackageInfo(_link_or_keep(hit.path, dest), hit.sha256, hit.size, hit.members, built=False)
     packaged_ns = time.time_ns()
-    tmp = slot.new_archive_path()
     try:
-        sha, size, states = _write_archive(entries, tmp, compresslevel, threads)
-        if states is None:  # a file changed while it was read: hand out this archive, cache nothing
-            shutil.move(tmp, dest)
-            return PackageInfo(dest, sha, size, len(entries), built=True)
-        path = _link_or_keep(slot.store(tmp, states, sha, size, packaged_ns), dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        tmp = slot.new_archive_path()
+    except OSError:  # a read-only cache: package as if there were none
+        return _package_plain(entries, dest, compresslevel, threads)
+    try:
+        sha, size, states = _write_archive(entries, tmp, compresslevel, threads, states_too=True)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        if err.errno in (errno.ENOSPC, errno.EDQUOT):  # the cache's disk is full, maybe not dest's
+            return _package_plain(entries, dest, compresslevel, threads)
         raise
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    try:
+        if states is None:  # a file changed size while it was read: vouch for nothing
+            raise FileNotFoundError("not kept")
+        path = _link_or_keep(slot.store(tmp, states, sha, size, packaged_ns), dest)
+    except OSError:  # not kept: hand out this run's archive all the same
+        shutil.move(tmp, dest)
+        path = dest
     return PackageInfo(path, sha, size, len(entries), built=True)
+
+
+def _package_plain(entries: list[Entry], dest: Path, compresslevel: int, threads: int | None) -> PackageInfo:
+    sha, size, _ = _write_archive(entries, dest, compresslevel, threads)
+    return PackageInfo(dest, sha, size, len(entries), built=True)
 
 
 def package_model(
@@ -206,5 +226,4 @@ def package_model(
             slot = None  # read-only or full cache: package as if there were none
         if slot is not None:
             return _package_cached(slot, entries, dest, compresslevel, threads)
-    sha, size, _ = _write_archive(entries, dest, compresslevel, threads)
-    return PackageInfo(dest, sha, size, len(entries), built=True)
+    return _package_plain(entries, dest, compresslevel, threads)

@@ -150,10 +150,11 @@ class Slot:
                 return None
             now.append(state)
             rehashed |= hashed
-        if rehashed:  # record what was seen, so that the next check is a stat again
-            self._write_manifest(now, a, checked_ns)
-        else:
-            os.utime(self.manifest)  # most recently used, for pruning
+        with contextlib.suppress(OSError):  # a read-only cache is still a good one
+            if rehashed:  # record what was seen, so that the next check is a stat again
+                self._write_manifest(now, a, checked_ns)
+            else:
+                os.utime(self.manifest)  # most recently used, for pruning
         return CachedArchive(self.archive, a["sha256"], a["size"], a["members"])
 
     def new_archive_path(self) -> Path:

@@ -72,11 +72,12 @@ class ParallelGzipWriter:
         raw.write(_HEADER)
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
-        self._buf += data
         n = len(data)
         self._size += n
+        self._buf += data
         while len(self._buf) >= CHUNK:
-            chunk = bytes(self._buf[:CHUNK])
+            with memoryview(self._buf) as view:
+                chunk = bytes(view[:CHUNK])  # one copy; released before the buffer is cut
             del self._buf[:CHUNK]
             self._submit(chunk, last=False)
         return n
