@@ -33,6 +33,7 @@ ENV_CACHE = "SMCAT_PACKAGE_CACHE"  # a directory, or "off"
 KEEP = 3  # slots kept (one per model); each holds one archive
 MANIFEST_VERSION = 1
 RACY_NS = 2_000_000_000  # a file changed this close to its packaging is verified by hash next time
+STALE_TMP_S = 24 * 3600  # a half-written archive this old belongs to no running packager
 _BUF = 1 << 20
 
 
@@ -101,7 +102,10 @@ def _same(e: Entry, old: FileState, trusted_before_ns: int) -> tuple[FileState |
         st.st_mtime_ns < trusted_before_ns
     ):
         return old, False
-    if st.st_size != old.size or _sha256_file(e.source) != old.sha256:
+    try:
+        if st.st_size != old.size or _sha256_file(e.source) != old.sha256:
+            return None, True
+    except OSError:  # unreadable now: packaging will say why
         return None, True
     return FileState.of(e, st, old.sha256), True
 
@@ -134,7 +138,7 @@ class Slot:
             if m.get("version") != MANIFEST_VERSION:
                 return None
             old = [FileState(*row) for row in m["entries"]]
-            a = m["archive"]
+            a, trusted_before_ns = m["archive"], m["packaged_ns"] - RACY_NS
             st = self.archive.stat()
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -145,7 +149,7 @@ class Slot:
         now: list[FileState] = []
         rehashed = False
         for e, o in zip(entries, old, strict=True):
-            state, hashed = _same(e, o, m["packaged_ns"] - RACY_NS)
+            state, hashed = _same(e, o, trusted_before_ns)
             if state is None:
                 return None
             now.append(state)
@@ -207,6 +211,10 @@ def _prune(cache_dir: Path, keep: Path) -> None:
                 times.append(p.stat().st_mtime)
         return max(times)
 
+    for tmp in keep.glob(".tmp-*"):  # left by a run that was killed while packaging
+        with contextlib.suppress(OSError):
+            if time.time() - tmp.stat().st_mtime > STALE_TMP_S:
+                tmp.unlink()
     others = sorted((d for d in cache_dir.iterdir() if d.is_dir() and d != keep), key=used, reverse=True)
     for d in others[KEEP - 1 :]:
         shutil.rmtree(d, ignore_errors=True)

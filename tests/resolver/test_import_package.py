@@ -316,3 +316,15 @@ def test_repeated_import_reuses_the_archive_and_uploads_nothing(aws, mixed, tmp_
     (model / "vocab.txt").open("a").write("retrained")
     third = run()
     assert third.uploaded and third.sha256 != first.sha256
+
+
+def test_a_killed_run_leaves_nothing_for_long(mixed, tmp_path):
+    cache = tmp_path / "cache"
+    package_model(mixed, tmp_path / "a.tar.gz", "pytorch", cache_dir=cache)
+    slot = _slot_archive(cache).parent
+    stale, fresh = slot / ".tmp-stale.tar.gz", slot / ".tmp-fresh.tar.gz"
+    for p in (stale, fresh):
+        p.write_bytes(b"half an archive")
+    os.utime(stale, (1_600_000_000, 1_600_000_000))
+    again = package_model(mixed, tmp_path / "b.tar.gz", "pytorch", cache_dir=cache)
+    assert not again.built and not stale.exists() and fresh.exists()  # fresh: maybe another run's
