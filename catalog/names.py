@@ -87,7 +87,7 @@ FRAMEWORK_ALIASES: dict[str, str] = {
 #: ``ml.inf2`` is ``huggingface-neuronx``.
 NEURON_FRAMEWORKS: dict[str, tuple[str, ...]] = {
     "huggingface": ("huggingface-neuronx", "huggingface-neuron"),
-    "pytorch": ("pytorch-neuron",),
+    "pytorch": ("pytorch-neuron", "hyperpod-recipes-neuron", "inferentia-pytorch"),
     "tensorflow": ("inferentia-tensorflow",),
     "mxnet": ("inferentia-mxnet",),
     "huggingface-llm": ("huggingface-llm-neuronx",),

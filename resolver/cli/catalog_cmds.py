@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -304,6 +305,13 @@ def show(version, catalog_dir, framework, as_json) -> None:
     console.print(
         f"version {snap.id} (created {snap.created_at}): {len(snap.images)} images, "
         f"{len(snap.regions)} regions, {len(snap.conflicts)} conflicts"
+        + (
+            " ("
+            + ", ".join(f"{k}: {n}" for k, n in sorted(Counter(c.kind for c in snap.conflicts).items()))
+            + ")"
+            if snap.conflicts
+            else ""
+        )
     )
     console.print(
         table(
@@ -398,10 +406,22 @@ def conflicts(version, catalog_dir, as_json) -> None:
         console.print(f"no conflicts in {snap.id}")
         return
     rows = [
-        [c["subject"], c["field"], "; ".join(f"{cl['value']} ({cl['url']})" for cl in c["claims"])]
+        [
+            c["subject"],
+            c["field"],
+            "; ".join(f"{cl['value']} ({cl['url']})" for cl in c["claims"]),
+            str(c.get("winner") or ""),
+            str(c.get("reason") or ""),
+        ]
         for c in found
     ]
-    console.print(table(f"{len(rows)} conflicts in {snap.id}", ["subject", "field", "claims"], rows))
+    kinds = Counter(c["field"] for c in found)
+    title = (
+        f"{len(rows)} conflicts in {snap.id} ("
+        + ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items()))
+        + ")"
+    )
+    console.print(table(title, ["subject", "field", "claims", "kept", "why"], rows))
 
 
 @catalog.command()

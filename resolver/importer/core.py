@@ -30,6 +30,7 @@ from .deploy import (
 from .errors import ImportFailed, InvalidImportRequest
 from .limits import ArchiveLimits
 from .package import PackageInfo, package_model
+from .package_cache import default_cache_dir
 from .plan import Plan, Step
 from .redact import secret_names
 from .training import training_steps
@@ -259,6 +260,7 @@ def import_model(
                 entry_point=Path(entry_point) if entry_point else None,
                 source_dir=Path(source_dir) if source_dir else None,
                 limits=limits,
+                cache_dir=default_cache_dir() if model else None,  # reuse an unchanged model's archive
             )
         lap("package")
         _progress(progress, "packaged", sha256=info.sha256, size=info.size)

@@ -105,3 +105,14 @@ async def diff(
             headers={"Retry-After": "5"},
         ) from None
     return Response(body, media_type=media_type)
+
+
+@router.get("/conflicts")
+async def conflicts(holder: HolderDep) -> dict:
+    """Facts the sources disagree on in the served catalogue: every claim, the one kept and why."""
+    snap = holder.snapshot
+    found = [c.to_dict() for c in snap.conflicts]
+    kinds: dict[str, int] = {}
+    for c in snap.conflicts:
+        kinds[c.kind] = kinds.get(c.kind, 0) + 1
+    return {"catalog_version": snap.id, "counts": dict(sorted(kinds.items())), "conflicts": found}
