@@ -25,6 +25,8 @@ import time
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
+from catalog.paths import cache_home
+
 from .layout import Entry
 
 __all__ = ["ENV_CACHE", "KEEP", "CachedArchive", "FileState", "Slot", "default_cache_dir", "open_slot"]
@@ -45,9 +47,7 @@ def default_cache_dir() -> Path | None:
         return None
     if value:
         return Path(value).expanduser()
-    from resolver.refresh_jobs import default_http_cache  # where smcat's cache lives (one place)
-
-    return default_http_cache().parent / "packages"
+    return cache_home() / "packages"
 
 
 @dataclass(frozen=True, slots=True)
