@@ -60,17 +60,20 @@ IMAGES = (
     rec("huggingface", "4.26.0", "gpu", "huggingface-pytorch-inference",
         ["1.13.1-transformers4.26.0-gpu-py39-cu117-ubuntu20.04"],
         [("4.26/pytorch1.13", "1.13-transformers4.26-gpu-py39-cu117-ubuntu20.04")],
-        py_version="py39", base_framework="pytorch", base_framework_version="1.13.1", variant="pytorch1.13.1"),
+        py_version="py39", base_framework="pytorch", base_framework_version="1.13.1",
+        variant="pytorch1.13.1"),
     rec("huggingface", "4.26.0", "gpu", "huggingface-tensorflow-inference",
         ["2.11.0-transformers4.26.0-gpu-py39-cu112-ubuntu20.04"],
         [("4.26/tensorflow2.11", "2.11-transformers4.26-gpu-py39-cu112-ubuntu20.04")],
-        py_version="py39", base_framework="tensorflow", base_framework_version="2.11.0", variant="tensorflow2.11.0"),
+        py_version="py39", base_framework="tensorflow", base_framework_version="2.11.0",
+        variant="tensorflow2.11.0"),
     rec("huggingface-neuronx", "4.28.1", "neuronx", "huggingface-pytorch-inference-neuronx",
         ["1.13.0-transformers4.28.1-neuronx-py38-sdk2.9.1-ubuntu20.04"], py_version="py38",
         base_framework="pytorch", base_framework_version="1.13.0"),
     # a first-party algorithm: the exact version "1" and a family member "1.7-1"
     rec("xgboost", "1", "cpu", "xgboost", ["1"], [("1", "1")], accounts={R: "811284229777"}),
-    rec("xgboost", "1.7-1", "cpu", "sagemaker-xgboost", ["1.7-1"], [("1.7-1", "1.7-1")], accounts={R: "683313688378"}),
+    rec("xgboost", "1.7-1", "cpu", "sagemaker-xgboost", ["1.7-1"], [("1.7-1", "1.7-1")],
+        accounts={R: "683313688378"}),
 )  # fmt: skip
 SNAP = Snapshot(id="20261101T000000Z-0123abcd", created_at="2026-11-01T00:00:00Z", images=IMAGES)
 

@@ -97,7 +97,8 @@ def test_real_errors(args, kwargs, error, text):
          "490574956308.dkr.ecr.us-iso-east-1.c2s.ic.gov/kmeans:1"),
         (("xgboost", "1.5-1", "ca-west-1"), {},
          "190319476487.dkr.ecr.ca-west-1.amazonaws.com/sagemaker-xgboost:1.5-1"),
-        (("kmeans", "latest", "eu-central-2"), {}, "680994064768.dkr.ecr.eu-central-2.amazonaws.com/kmeans:1"),
+        (("kmeans", "latest", "eu-central-2"), {},
+         "680994064768.dkr.ecr.eu-central-2.amazonaws.com/kmeans:1"),
         # a SageMaker build, never the -ec2 one
         (("tensorflow", "2.13", "us-east-1"), {"image_scope": "training", "gpu": True},
          "763104351884.dkr.ecr.us-east-1.amazonaws.com/tensorflow-training:2.13.0-gpu-py310"),

@@ -250,7 +250,8 @@ def test_an_engine_the_sdk_names_must_be_in_the_pinned_tag_to_join():
     # one DJL version ships several engines in one repository: lmi and tensorrtllm are two images
     dlc = img(YAML, framework="djl-inference", repository="djl-inference", version="0.30.0",
               tags=("0.30.0-lmi12.0.0-cu124",), accounts={"us-east-1": "763104351884"})  # fmt: skip
-    trt = img(SDK, framework="djl-tensorrtllm", repository="djl-inference", version="0.30.0", variant="tensorrtllm0.12.0",
+    trt = img(SDK, framework="djl-tensorrtllm", repository="djl-inference", version="0.30.0",
+              variant="tensorrtllm0.12.0",
               tags=("0.30.0-tensorrtllm0.12.0-cu125",), accounts={"us-east-1": "763104351884"})  # fmt: skip
     lmi = img(SDK, framework="djl-lmi", repository="djl-inference", version="0.30.0", variant="lmi12.0.0",
               tags=("0.30.0-lmi12.0.0-cu124",), accounts={"us-east-1": "763104351884"})  # fmt: skip
@@ -268,7 +269,8 @@ def test_an_engine_the_sdk_names_must_be_in_the_pinned_tag_to_join():
 
 def test_elastic_inference_repositories_are_the_eia_scope():
     inp = MergeInput()
-    eia = img(AVAIL, repository="pytorch-inference-eia", framework="pytorch", version="1.3.1", processor="cpu",
+    eia = img(AVAIL, repository="pytorch-inference-eia", framework="pytorch", version="1.3.1",
+              processor="cpu",
               tags=("1.3.1-cpu-py36-ubuntu16.04",), accounts={"us-east-1": "763104351884"})  # fmt: skip
     inp.add("dlc-available-images", AVAIL.url, ParseResult(images=[eia]))
     [r], _, _ = merge(inp)
