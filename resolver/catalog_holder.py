@@ -67,17 +67,19 @@ class CatalogHolder:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.check_now()
+            self.check_now(wait=False)
             self._stop.wait(max(self.reload_seconds, 0.05))
 
-    def check_now(self) -> None:
-        """Poll the store once, in the calling thread (skipped when a poll is already running).
+    def check_now(self, *, wait: bool = True) -> None:
+        """Poll the store once, in the calling thread. With ``wait`` (callers that changed the store
+        themselves: a finished refresh, tests) a poll already running is waited for, then this one
+        runs; without it (the background loop) a poll already running makes this one a no-op.
 
         Reads the pointer (loading a new version fully before the swap), ``status.json`` and,
         when the pointer moved or the list is old, the version list. Any store error is kept
         in ``last_error`` and the current catalogue stays.
         """
-        if not self._lock.acquire(blocking=False):
+        if not self._lock.acquire(blocking=wait):
             return
         try:
             self._poll_started = self._clock()
