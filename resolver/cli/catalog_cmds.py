@@ -10,20 +10,14 @@ import click
 from catalog.errors import RefreshRefused
 from catalog.snapshot_io import record_to_dict
 from catalog.store import Diff, Store, diff_snapshots
+from resolver.cli.options import catalog_option, json_option
 from resolver.cli.output import console, emit_json, err_console, table
 from resolver.stores import open_any_store as open_store
 
 __all__ = ["register"]
 
-_catalog_opt = click.option(
-    "--catalog",
-    "catalog_dir",
-    envvar="SMCAT_CATALOG",
-    metavar="DIR|s3://BUCKET/PREFIX",
-    help="Catalogue location (default: $SMCAT_CATALOG or ~/.local/share/smcat/catalog, "
-    "overlaid on the snapshot shipped with smcat).",
-)
-_json_opt = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+_catalog_opt = catalog_option()
+_json_opt = json_option()
 
 
 def _default_http_cache() -> Path:
@@ -183,9 +177,10 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
 @click.option(
     "--mirror",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Read sources from a mirror directory laid out as DIR/HOST/PATH instead of the network.",
+    help="Read the sources from DIR (laid out as DIR/HOST/PATH) instead of the network: for "
+    "air-gapped sites that sync the sources themselves.",
 )
-@_catalog_opt
+@catalog_option(create=True)
 @click.option("--force", is_flag=True, help="Publish even if a source failed or many images would be lost.")
 @click.option(
     "--max-loss",
@@ -418,10 +413,16 @@ def conflicts(version, catalog_dir, as_json) -> None:
 @catalog.command()
 @click.argument("version")
 @_catalog_opt
-def use(version, catalog_dir) -> None:
+@_json_opt
+def use(version, catalog_dir, as_json) -> None:
     """Pin the current version to VERSION (roll back or forward)."""
-    vid = open_store(catalog_dir).set_current(version)
-    console.print(f"current version is now {vid}")
+    store = open_store(catalog_dir)
+    previous = store.load().id
+    vid = store.set_current(version)
+    if as_json:
+        emit_json({"catalog": store.location, "current": vid, "previous": previous})
+        return
+    console.print(f"current version is now {vid} (was {previous})")
 
 
 @click.command()

@@ -8,19 +8,14 @@ from datetime import UTC, date, datetime
 import click
 
 from catalog.times import age_seconds
+from resolver.cli.options import catalog_option, json_option
 from resolver.cli.output import console, emit_json, table
 from resolver.stores import open_any_store as open_store
 
 __all__ = ["parse_within", "register"]
 
-_catalog_opt = click.option(
-    "--catalog",
-    "catalog_dir",
-    envvar="SMCAT_CATALOG",
-    help="Catalogue directory or s3://bucket/prefix (default: $SMCAT_CATALOG or "
-    "~/.local/share/smcat/catalog, overlaid on the snapshot shipped with smcat).",
-)
-_json_opt = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+_catalog_opt = catalog_option()
+_json_opt = json_option()
 _WITHIN_RE = re.compile(r"^\s*(\d+)\s*([dwmy]?)\s*$", re.IGNORECASE)
 _UNIT_DAYS = {"": 1, "d": 1, "w": 7, "m": 30, "y": 365}
 
