@@ -95,12 +95,10 @@ def check_startup():
 
 def start_info(host: str, port: int, workers: int, holder, *, access_log: bool, log_format: str) -> dict:
     """What ``smcat serve`` says on start: where it listens and which catalogue it serves, how old."""
-    from datetime import UTC, datetime
-
     from catalog.times import age_seconds
+    from resolver.routes.health import origin_of
 
     snap = holder.snapshot
-    shipped = next((v.shipped for v in holder.versions if v.id == snap.id), None)
     age = age_seconds(snap.created_at, datetime.now(UTC))
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
     return {
@@ -113,7 +111,7 @@ def start_info(host: str, port: int, workers: int, holder, *, access_log: bool, 
         "catalog_version": snap.id,
         "catalog_created_at": snap.created_at,
         "catalog_age_hours": None if age is None else round(age / 3600, 2),
-        "catalog_origin": "shipped" if shipped else "store",
+        "catalog_origin": origin_of(holder),
         "access_log": access_log,
         "log_format": log_format,
         "docs": f"{url}/docs",
