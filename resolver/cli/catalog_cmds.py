@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from catalog.errors import RefreshRefused
+from catalog.plural import plural
 from catalog.snapshot_io import record_to_dict
 from catalog.store import Diff, Store, diff_snapshots
 from resolver.cli.options import catalog_option, json_option
@@ -29,8 +30,9 @@ def _default_http_cache() -> Path:
 
 def _print_diff(d: Diff, *, limit: int = 20) -> None:
     console.print(
-        f"diff {d.old or '(none)'} -> {d.new}: +{len(d.added)} images, -{len(d.removed)} images, "
-        f"~{len(d.changed)} changed, regions +{len(d.regions_added)} -{len(d.regions_removed)}"
+        f"diff {d.old or '(none)'} -> {d.new}: +{plural(len(d.added), 'image')}, "
+        f"-{plural(len(d.removed), 'image')}, ~{len(d.changed)} changed, "
+        f"regions +{len(d.regions_added)} -{len(d.regions_removed)}"
     )
     for label, items in (("+", d.added), ("-", d.removed)):
         for k in items[:limit]:
@@ -166,7 +168,9 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if signalled:
-        err_console.print(f"stopped by signal {signal.Signals(signalled[0]).name} after {len(runs)} run(s)")
+        err_console.print(
+            f"stopped by signal {signal.Signals(signalled[0]).name} after {plural(len(runs), 'run')}"
+        )
         return 0
     if not runs:
         return 0
@@ -308,8 +312,8 @@ def show(version, catalog_dir, framework, as_json) -> None:
         )
         return
     console.print(
-        f"version {snap.id} (created {snap.created_at}): {len(snap.images)} images, "
-        f"{len(snap.regions)} regions, {len(snap.conflicts)} conflicts"
+        f"version {snap.id} (created {snap.created_at}): {plural(len(snap.images), 'image')}, "
+        f"{plural(len(snap.regions), 'region')}, {plural(len(snap.conflicts), 'conflict')}"
     )
     console.print(
         table(
@@ -407,7 +411,9 @@ def conflicts(version, catalog_dir, as_json) -> None:
         [c["subject"], c["field"], "; ".join(f"{cl['value']} ({cl['url']})" for cl in c["claims"])]
         for c in found
     ]
-    console.print(table(f"{len(rows)} conflicts in {snap.id}", ["subject", "field", "claims"], rows))
+    console.print(
+        table(f"{plural(len(rows), 'conflict')} in {snap.id}", ["subject", "field", "claims"], rows)
+    )
 
 
 @catalog.command()
@@ -463,8 +469,8 @@ def scrape(source, path, url, as_json) -> None:
         emit_json(data)
         return
     console.print(
-        f"{sc.name}: {len(res.images)} images, {len(res.registries)} registry accounts, "
-        f"{len(res.links)} links, {len(res.lifecycle)} lifecycle entries"
+        f"{sc.name}: {plural(len(res.images), 'image')}, {plural(len(res.registries), 'registry account')}, "
+        f"{plural(len(res.links), 'link')}, {plural(len(res.lifecycle), 'lifecycle entry')}"
         + (f", MOVED -> {res.moved}" if res.moved else "")
     )
     for r in res.images[:50]:

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from catalog.plural import plural
 from resolver.cli.options import catalog_option, json_option
 from resolver.cli.output import console, emit_json, err_console
 
@@ -144,7 +145,8 @@ def resolve(
     if note := stored_note(store, d["uri"]):
         err_console.print(note)
     if d.get("alternatives"):
-        err_console.print(f"{len(d['alternatives'])} alternatives also match (see --json)")
+        n = len(d["alternatives"])
+        err_console.print(f"{plural(n, 'alternative')} also {'matches' if n == 1 else 'match'} (see --json)")
 
 
 @click.command()

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import click
 
+from catalog.plural import plural
 from catalog.times import age_seconds
 from resolver.cli.options import catalog_option, json_option
 from resolver.cli.output import console, emit_json, table
@@ -86,7 +87,7 @@ def status(catalog_dir, as_json) -> None:
         return
     console.print(
         f"catalogue {data['catalog']}: current version {snap.id} (created {snap.created_at}, "
-        f"{data['age']} ago), {len(snap.images)} images"
+        f"{data['age']} ago), {plural(len(snap.images), 'image')}"
     )
     last = st.get("last_refresh")
     if last:
@@ -150,7 +151,8 @@ def eol(within, framework, today, catalog_dir, as_json) -> None:
         return
     past = sum(r["status"] == "past" for r in rows)
     console.print(
-        f"{past} images past end of patch, {len(rows) - past} reaching it within {within} days "
+        f"{plural(past, 'image')} past end of patch, {len(rows) - past} reaching it within "
+        f"{plural(within, 'day')} "
         f"(as of {day}, catalogue {snap.id})"
     )
     if not rows:

@@ -14,6 +14,7 @@ from datetime import timedelta
 import click
 
 from catalog.errors import CatalogError, InvalidQuery, SmcatError
+from catalog.plural import plural
 from resolver.cli.options import catalog_option, json_option
 from resolver.cli.output import console, emit_json, err_console, table
 from resolver.verify import EXIT_CODES, MISSING, UNKNOWN, Verification, Verifier, parse_image_uri
@@ -205,7 +206,9 @@ def _print_table(results: list[Verification], summary: dict, *, only_problems: b
             ]
             for v in shown[:50]
         ]
-        title = f"{len(shown)} {'problems' if only_problems else 'images'} (full URIs and digests: --json)"
+        title = (
+            f"{plural(len(shown), 'problem' if only_problems else 'image')} (full URIs and digests: --json)"
+        )
         t = table(title, ["status", "reason", "image", "account", "region", "digest"], rows)
         t.columns[1].overflow = t.columns[2].overflow = "fold"  # narrow terminals: wrap, never cut
         console.print(t)

@@ -170,3 +170,42 @@ def test_exit_codes_are_documented_in_the_readme():
     section = readme[readme.index("## Exit codes") :]
     for code in EXIT_CODES:
         assert f"| `{code}` |" in section, code
+
+
+# ---- grammar ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "n, noun, text",
+    [
+        (1, "image", "1 image"),
+        (0, "image", "0 images"),
+        (2, "lifecycle entry", "2 lifecycle entries"),
+        (1, "registry account", "1 registry account"),
+        (3, "registry account", "3 registry accounts"),
+        (2, "child", "2 children"),
+    ],
+)
+def test_plural(n, noun, text):
+    from catalog.plural import plural
+
+    assert plural(n, noun, "children" if noun == "child" else None) == text
+
+
+def test_no_one_plurals_in_cli_output(catalog):
+    """A catalogue with one image, one region, no conflicts: 'show' agrees in number."""
+    from catalog.store import Store, make_snapshot
+
+    st = Store(catalog)
+    snap = st.load()
+    one = (
+        next(r for r in snap.images if len(r.accounts) == 1)
+        if any(len(r.accounts) == 1 for r in snap.images)
+        else snap.images[0]
+    )
+    st.publish(make_snapshot([one], sources=snap.sources, registries=snap.registries))
+    res = smcat("catalog", "show", "--catalog", str(catalog))
+    assert res.exit_code == 0
+    first = res.stdout.splitlines()[0]
+    assert ": 1 image, " in first and "0 conflicts" in first, first
+    assert "1 images" not in res.stdout and "1 regions" not in res.stdout
