@@ -6,8 +6,9 @@ Each install goes into a fresh venv in a temporary directory (pip upgraded first
     python bench/bench_install.py --no-cache      # the same with pip's cache off (downloads)
     python bench/bench_install.py --only smcat    # one of: smcat, smcat-test, sdk
 
-Packages are those ``pip list`` shows, pip itself left out; disk is the whole venv (an empty
-venv with pip is given for reference). It needs PyPI (the ordinary pip client).
+Packages are those ``pip list`` shows, pip itself left out; disk is the whole venv as ``du -s``
+counts it (an empty venv with pip is given for reference). The machine is shared: times vary.
+It needs PyPI (the ordinary pip client).
 """
 
 from __future__ import annotations
@@ -31,13 +32,12 @@ TARGETS = {
 
 
 def du_mb(path: Path) -> float:
+    """Disk used, as ``du -s`` counts it (allocated blocks, MiB)."""
     total = 0
-    for dirpath, _, files in os.walk(path):
-        for f in files:
-            p = Path(dirpath, f)
-            if not p.is_symlink():
-                total += p.stat().st_size
-    return total / 1e6
+    for dirpath, dirs, files in os.walk(path):
+        for f in files + dirs:
+            total += Path(dirpath, f).lstat().st_blocks * 512
+    return total / 2**20
 
 
 def fresh_venv(where: Path) -> Path:
