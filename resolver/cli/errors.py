@@ -53,8 +53,22 @@ def _problem(status: int, error: str, message: str, **extra) -> dict:
     return problem(status, error, message, **extra)
 
 
+#: members an error may carry beyond the problem's own (importer errors: what was created, deleted, left)
+_EXTRAS = ("field", "valid", "suggestions", "problems", "step", "created", "deleted", "left")
+
+
+def _extras(exc: SmcatError) -> dict:
+    out = {}
+    for k in _EXTRAS:
+        v = getattr(exc, k, None)
+        if v:
+            out[k] = [p.to_dict() if hasattr(p, "to_dict") else p for p in v] if isinstance(v, list) else v
+    return out
+
+
 def problem_of(exc: SmcatError) -> dict:
-    """The problem document of a library error, as the service would send it, plus ``exit_code``."""
+    """The problem document of a library error, as the service would send it, plus ``exit_code``
+    and what the error carries (``problems`` of a model check, ``created``/``left`` of an import)."""
     code = getattr(exc, "exit_code", 1) or 1
     msg = str(exc)
     if isinstance(exc, InvalidQuery):
@@ -64,9 +78,8 @@ def problem_of(exc: SmcatError) -> dict:
     elif isinstance(exc, SnapshotNotFound):
         body = _problem(404, "catalog_version_not_found", msg)
     else:
-        extra = {k: getattr(exc, k) for k in ("field", "valid", "suggestions") if getattr(exc, k, None)}
-        body = _problem(_STATUS.get(code, 500), _code(exc), msg, **extra)
-    return {**body, "exit_code": code}
+        body = _problem(_STATUS.get(code, 500), _code(exc), msg)
+    return {**_extras(exc), **body, "exit_code": code}
 
 
 def usage_problem(exc: click.UsageError) -> dict:

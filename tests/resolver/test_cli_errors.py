@@ -205,3 +205,18 @@ def test_no_one_plurals_in_cli_output(catalog):
     first = res.stdout.splitlines()[0]
     assert ": 1 image, " in first and "0 conflicts" in first, first
     assert "1 images" not in res.stdout and "1 regions" not in res.stdout
+
+
+def test_problem_of_carries_what_an_import_error_says():
+    """The importer's errors keep their details (problems, what was created and left) as members."""
+    from resolver.cli.errors import problem_of
+    from resolver.importer.errors import ArchiveRefused, ImportFailed, Problem
+
+    body = problem_of(ArchiveRefused("m.tar.gz", Problem("not a tar", "use tar czf", "m.tar.gz")))
+    assert body["exit_code"] == 2 and body["status"] == 422 and body["error"] == "archive_refused"
+    assert body["problems"] == [{"path": "m.tar.gz", "message": "not a tar", "fix": "use tar czf"}]
+    body = problem_of(
+        ImportFailed("deploy", RuntimeError("boom"), created=["model m"], deleted=[], left=["model m"])
+    )
+    assert body["exit_code"] == 6 and body["step"] == "deploy" and body["left"] == ["model m"]
+    assert body["status"] == 500 and body["type"] == "urn:smcat:problem:import_failed"
