@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from catalog.errors import RefreshRefused, StoreWriteFailed
+from catalog.times import format_iso
 
 __all__ = ["DEFAULT_STALE_AFTER", "Holder", "RefreshLock", "this_machine"]
 
@@ -68,7 +69,7 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _iso(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_iso(datetime.fromtimestamp(t, UTC))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 __all__ = [
-    "ARCHES",
     "PROCESSORS",
     "Conflict",
     "ImageRecord",
@@ -22,7 +21,6 @@ __all__ = [
 
 #: Processor values, as the SageMaker SDK names them. Graviton is ``cpu`` (or ``gpu``) on ``arm64``.
 PROCESSORS = ("cpu", "gpu", "inf", "neuron", "neuronx", "trn", "hpu")
-ARCHES = ("x86_64", "arm64")
 
 
 @dataclass(frozen=True, slots=True)

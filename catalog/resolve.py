@@ -201,6 +201,7 @@ class _Entry:
         "processor",
         "py",
         "record",
+        "spellings",
         "uris",
     )
 
@@ -217,6 +218,8 @@ class _Entry:
         self.derived = record.derived_tags
         self.uris: dict[str, str] = {}
         self.alts: dict[str, Alternative] = {}
+        #: how the SDK lets users spell this image's version (its aliases): exact names, not families
+        self.spellings = frozenset(k.split("/", 1)[0].lower() for k, _ in record.sdk_tags)
 
     def uri(self, region: str) -> str:
         u = self.uris.get(region)
@@ -279,10 +282,12 @@ class _Bucket:
             return hit
         pred = version_matcher(version)
         text = version.strip().lower()
-        # a version published exactly as asked ("1", "0.90-1") beats the family it also names
-        hit = tuple(g for g in self.groups if g.version.lower() == text) or tuple(
-            g for g in self.groups if pred(g.version)
-        )
+        # a version published exactly as asked ("1", "0.90-1") beats the family it also names, and so
+        # does a version the SDK spells that way (its alias: TGI "2.0" is the SDK's TGI 2.4.0)
+        hit = tuple(g for g in self.groups if g.version.lower() == text)
+        if not hit and text not in ("latest", "*"):
+            hit = tuple(g for g in self.groups if any(text in e.spellings for e in (*g.main, *g.ec2)))
+        hit = hit or tuple(g for g in self.groups if pred(g.version))
         with self.lock:
             self.matches[version] = hit
             if len(self.matches) > _MATCH_CACHE_SIZE:
@@ -704,7 +709,7 @@ def resolve(
         if b is None:
             continue
         bucket = bucket or b
-        hits = _hits(b, version, q)
+        hits = _hits(b, version, q, base_framework_version)
         if hits:
             fw, bucket = name, b
             break
@@ -771,16 +776,36 @@ def resolve(
     )
 
 
-def _hits(bucket: _Bucket, version: str, q: _Query) -> list[_Entry]:
-    """Up to ``MAX_ALTERNATIVES + 1`` entries satisfying ``q``, best first."""
-    hits: list[_Entry] = []
-    for g in bucket.matching(version):  # raises InvalidQuery for a malformed version
+def _hits(bucket: _Bucket, version: str, q: _Query, base: str | None = None) -> list[_Entry]:
+    """Up to ``MAX_ALTERNATIVES + 1`` entries satisfying ``q``, best first.
+
+    Within a version, an image whose Python is exactly the one asked for (``py36``) comes before
+    one that only matches it (``py3``), and one the SDK names with the base framework as spelled
+    (``tensorflow2.4``) before another build of that family.
+    """
+    hits: list[tuple[int, _Entry]] = []
+    for rank, g in enumerate(bucket.matching(version)):  # raises InvalidQuery for a malformed version
         for e in g.ec2 if q.platform == "ec2" else g.main:
             if q.accepts(e):
-                hits.append(e)
+                hits.append((rank, e))
                 if len(hits) > MAX_ALTERNATIVES:
-                    return hits
-    return hits
+                    break
+        if len(hits) > MAX_ALTERNATIVES:
+            break
+    if q.py is not None or base:
+        want_py = q.py[0] if q.py is not None else None  # "py3" prefers the image that says py3
+        spelled = f"/{base.strip().lower()}" if base else None
+
+        def prefer(item: tuple[int, _Entry]) -> tuple[int, bool, bool]:
+            rank, e = item
+            return (
+                rank,
+                want_py is not None and e.py != want_py,
+                spelled is not None and not any(k.endswith(spelled) for k, _ in e.record.sdk_tags),
+            )
+
+        hits.sort(key=prefer)
+    return [e for _, e in hits]
 
 
 def _moving_tag(rec: ImageRecord, spelled: str, base: str | None) -> str | None:

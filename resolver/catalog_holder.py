@@ -36,7 +36,6 @@ class CatalogHolder:
         self._clock = clock
         self._lock = threading.Lock()  # one poll at a time
         self._snapshot: Snapshot = store.load()
-        self.loaded_at = time.time()
         #: Why the last poll failed (None when it worked); shown by /healthz.
         self.last_error: str | None = None
         self.status: dict = {}  # the store's status.json as of the last poll
@@ -68,17 +67,19 @@ class CatalogHolder:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.check_now()
+            self.check_now(wait=False)
             self._stop.wait(max(self.reload_seconds, 0.05))
 
-    def check_now(self) -> None:
-        """Poll the store once, in the calling thread (skipped when a poll is already running).
+    def check_now(self, *, wait: bool = True) -> None:
+        """Poll the store once, in the calling thread. With ``wait`` (callers that changed the store
+        themselves: a finished refresh, tests) a poll already running is waited for, then this one
+        runs; without it (the background loop) a poll already running makes this one a no-op.
 
         Reads the pointer (loading a new version fully before the swap), ``status.json`` and,
         when the pointer moved or the list is old, the version list. Any store error is kept
         in ``last_error`` and the current catalogue stays.
         """
-        if not self._lock.acquire(blocking=False):
+        if not self._lock.acquire(blocking=wait):
             return
         try:
             self._poll_started = self._clock()
@@ -86,7 +87,6 @@ class CatalogHolder:
             moved = bool(cid and cid != self._snapshot.id)
             if moved:
                 self._snapshot = self.store.load(cid)  # fully loaded before the swap
-                self.loaded_at = time.time()
                 gc.freeze()  # see freeze_catalogue()
             self.status = self.store.status()
             now = self._clock()

@@ -15,17 +15,18 @@ import os
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import diskcache
 
 from catalog.errors import RefreshRefused
+from catalog.paths import http_cache_dir
 from catalog.store import Store
+from catalog.times import now_iso
 from scrapers.http import Fetcher, make_session
 from scrapers.refresh import SourceReport, run_refresh
 
-__all__ = ["JOB_STATUSES", "RefreshBusy", "RefreshJobs", "default_http_cache", "fetcher_factory"]
+__all__ = ["JOB_STATUSES", "RefreshBusy", "RefreshJobs", "fetcher_factory"]
 
 #: running, then one of the refresh outcomes, or ``failed`` when the job itself crashed.
 JOB_STATUSES = ("running", "published", "unchanged", "refused", "failed")
@@ -42,21 +43,11 @@ class RefreshBusy(RefreshRefused):
         self.job_id = job_id
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def default_http_cache() -> Path:
-    """``$XDG_CACHE_HOME/smcat/http`` (``~/.cache/smcat/http``), as ``smcat refresh`` uses."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "smcat" / "http"
-
-
 def fetcher_factory(*, mirror: str | None, http_cache: str | None) -> Callable[[], Fetcher]:
     """Make a new ``Fetcher`` per refresh: from ``mirror`` when set, else the network with a cache."""
     if mirror:
         return lambda: Fetcher(mirror=mirror)
-    return lambda: Fetcher(make_session(), cache_dir=http_cache or default_http_cache())
+    return lambda: Fetcher(make_session(), cache_dir=http_cache or http_cache_dir())
 
 
 class RefreshJobs:
@@ -85,7 +76,7 @@ class RefreshJobs:
             record = self.cache.get(f"job:{job_id}")  # it may have finished in between
             if record["status"] == "running":
                 record.update(
-                    status="failed", finished_at=_now(), error="the worker running this refresh stopped"
+                    status="failed", finished_at=now_iso(), error="the worker running this refresh stopped"
                 )
                 self._save(record)
         return record
@@ -109,7 +100,7 @@ class RefreshJobs:
         record = {
             "id": job_id,
             "status": "running",
-            "started_at": _now(),
+            "started_at": now_iso(),
             "finished_at": None,
             "progress": [],
             "report": None,
@@ -161,7 +152,7 @@ class RefreshJobs:
         except Exception as e:  # the job must end with a record, whatever happened
             record.update(status="failed", error=f"{type(e).__name__}: {e}")
         finally:
-            record["finished_at"] = _now()
+            record["finished_at"] = now_iso()
             self._save(record)
             self._free(record["id"])
         if self.on_finish is not None:

@@ -32,6 +32,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from catalog.errors import CatalogError
+from catalog.paths import cache_home
 
 __all__ = ["POLL_TIMEOUTS", "S3Layer", "parse_s3_url"]
 
@@ -153,9 +154,8 @@ class S3Layer:
         env = os.environ.get("SMCAT_LOCK_DIR")
         if env:
             return Path(env).expanduser()
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         slug = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{self.bucket}-{self.prefix}").strip("-")
-        return Path(base) / "smcat" / "locks" / slug
+        return cache_home() / "locks" / slug
 
     # ---- internals ---------------------------------------------------------------------------
     @property

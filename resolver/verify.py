@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 
 from catalog.errors import InvalidQuery, SmcatError
 from catalog.names import dns_suffix, is_region_code
+from catalog.times import format_iso, now_iso
 
 __all__ = [
     "EXIT_CODES",
@@ -42,7 +43,6 @@ __all__ = [
     "VerificationUnavailable",
     "Verifier",
     "check_before_import",
-    "iso_z",
     "now_utc",
     "parse_image_uri",
     "verify",
@@ -96,11 +96,6 @@ class VerificationUnavailable(SmcatError):
 def now_utc() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(UTC)
-
-
-def iso_z(t: datetime) -> str:
-    """``2026-11-30T10:04:00Z``: how verification times are written."""
-    return t.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 # --------------------------------------------------------------------------- image references
@@ -273,7 +268,7 @@ class Verifier:
             imageIds=[image_id],
             acceptedMediaTypes=MEDIA_TYPES,
         )
-        checked = iso_z(now_utc())
+        checked = now_iso()
         if isinstance(outcome, tuple):  # (status, reason, message)
             status, reason, message = outcome
             return Verification(
@@ -317,7 +312,7 @@ class Verifier:
             if isinstance(more, dict) and more.get("imageDetails"):
                 det = more["imageDetails"][0]
                 pushed = det.get("imagePushedAt")
-                pushed_at = iso_z(pushed) if isinstance(pushed, datetime) else None
+                pushed_at = format_iso(pushed) if isinstance(pushed, datetime) else None
                 size = det.get("imageSizeInBytes", size)
                 media_type = det.get("imageManifestMediaType") or media_type
         return Verification(

@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 
 from catalog.errors import SmcatError
 from catalog.names import dns_suffix
-from catalog.times import parse_iso
-from resolver.verify import EXISTS, MISSING, UNKNOWN, Verification, Verifier, iso_z, now_utc, parse_image_uri
+from catalog.times import now_iso, parse_iso
+from resolver.verify import EXISTS, MISSING, UNKNOWN, Verification, Verifier, now_utc, parse_image_uri
 
 __all__ = [
     "DOC_NAME",
@@ -88,7 +88,7 @@ class VerificationLog:
             entries = self.entries()
             for v in new:
                 entries[v.uri] = _merge(entries.get(v.uri), v)
-            doc = {"format": 1, "source": "ecr", "updated_at": iso_z(now_utc()), "images": entries}
+            doc = {"format": 1, "source": "ecr", "updated_at": now_iso(), "images": entries}
             self.layer.write(DOC_NAME, json.dumps(doc, indent=1, sort_keys=True) + "\n")
         return len(new)
 

@@ -56,13 +56,13 @@ def parse(text: str, url: str = URL, fetched_at: str = "") -> ParseResult:
         raise _error(f"No 'Region | Code | Account ID' table in {url} (tables found: {found})", url)
     out = ParseResult()
     for table in account_tables:
-        out.registries.extend(_rows(table, url, provenance, out.warnings))
+        out.registries.extend(_rows(table, url, provenance))
     if not out.registries:
         raise _error(f"The account tables of {url} have no rows", url)
     return out
 
 
-def _rows(table: Table, url: str, provenance: Provenance, warnings: list[str]) -> list[RegistryAccount]:
+def _rows(table: Table, url: str, provenance: Provenance) -> list[RegistryAccount]:
     where = f"table under {table.heading!r} (line {table.line}) of {url}"
     family = family_of(table.heading)
     if family is None:

@@ -280,7 +280,12 @@ def _account_conflicts(
 def _join_sdk_images(
     by_key: dict[tuple, ImageRecord], sdk: dict[tuple, ImageRecord], conflicts: list[Conflict]
 ) -> None:
-    """Fold SDK entries into the verbatim images they describe (in place); keep the rest as images."""
+    """Fold SDK entries into the verbatim images they describe (in place); keep the rest as images.
+
+    A build variant the SDK names (DJL's ``tensorrtllm0.8.0``, a Neuron ``sdk2.19.1``) must appear in
+    the verbatim image's pinned tag: one DJL version ships several engines in one repository.
+    """
+    sdk_names = frozenset(r.framework for r in sdk.values())
     index: dict[tuple, list[tuple]] = defaultdict(list)
     for key, rec in by_key.items():
         if rec.platform == "ec2":
@@ -292,23 +297,33 @@ def _join_sdk_images(
         targets = [
             k
             for k in cands
-            if _py_compatible(by_key[k].py_version, rec.py_version)
+            # the SDK lists "py3" and "py36" of one version as two images with two tags: join equals
+            if _same_or_unknown(by_key[k].py_version, rec.py_version)
             and _same_or_unknown(by_key[k].base_framework_version, rec.base_framework_version)
+            and (rec.base_framework or not rec.variant or any(rec.variant in t for t in by_key[k].tags[:1]))
         ]
         if not targets:
             prev = by_key.get(rec.key)
-            by_key[rec.key] = _join_one(prev, rec, conflicts) if prev else rec
+            by_key[rec.key] = _join_one(prev, rec, conflicts, sdk_names) if prev else rec
             continue
         for k in targets:
-            by_key[k] = _join_one(by_key[k], rec, conflicts)
+            by_key[k] = _join_one(by_key[k], rec, conflicts, sdk_names)
 
 
 def _same_or_unknown(a: str | None, b: str | None) -> bool:
     return a is None or b is None or a == b
 
 
-def _join_one(v: ImageRecord, sdk: ImageRecord, conflicts: list[Conflict]) -> ImageRecord:
-    """One verbatim record ``v`` plus what the SDK says of the same image."""
+def _join_one(
+    v: ImageRecord, sdk: ImageRecord, conflicts: list[Conflict], sdk_names: frozenset[str] = frozenset()
+) -> ImageRecord:
+    """One verbatim record ``v`` plus what the SDK says of the same image.
+
+    The SDK's framework name becomes the record's; the verbatim source's name is kept as another
+    name only when the SDK does not use it for other images (an image the DLC data files under
+    ``huggingface`` but the SDK under ``huggingface-training-compiler`` must not answer plain
+    ``huggingface`` queries).
+    """
     subject = f"{v.repository}:{v.tags[0] if v.tags else v.version}"
     _account_conflicts(
         v, sdk, subject, "the image's own data (and its region table) wins over the SDK", conflicts
@@ -323,7 +338,9 @@ def _join_one(v: ImageRecord, sdk: ImageRecord, conflicts: list[Conflict]) -> Im
                 reason="the image's own data wins over the SDK",
             )
         )
-    names = tuple(dict.fromkeys(n for n in (v.framework, *v.also_known_as) if n != sdk.framework))
+    names = tuple(
+        dict.fromkeys(n for n in (v.framework, *v.also_known_as) if n != sdk.framework and n not in sdk_names)
+    )
     sdk_tags = dict(sdk.sdk_tags)
     sdk_tags.update(v.sdk_tags)
     return replace(

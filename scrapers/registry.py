@@ -35,8 +35,6 @@ class Scraper:
     parse: Parse
     url_pattern: re.Pattern
     start_urls: tuple[str, ...]
-    #: A source that may legitimately yield no images itself (an index, a tree listing).
-    may_be_empty: bool = False
 
 
 SCRAPERS: tuple[Scraper, ...] = (

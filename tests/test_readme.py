@@ -61,12 +61,16 @@ def smcat_commands() -> list[tuple[str, str, str]]:
                 words = words[len(env) :] if words[: len(env)] == env else words
                 if not words or Path(words[0]).name != "smcat":
                     continue
+                redirect = next((i for i, w in enumerate(words) if w[:1] in "<>|" or w[:2] == "2>"), None)
+                words = words[:redirect]  # what a shell would redirect is not an argument
                 argv = " ".join(shlex.quote(w) for w in words[1:])
                 cases.append((f"L{lineno}:{argv[:60]}", argv, why_skipped(words[1:], comment, env)))
     return cases
 
 
 def why_skipped(args: list[str], comment: str, env: list[str]) -> str:
+    if any(e.startswith("_SMCAT_COMPLETE=") for e in env):
+        return "shell completion (tests/resolver/test_completion.py runs it through a shell)"
     if "needs" in comment:
         return comment[comment.index("needs") :]
     if any(_PLACEHOLDER_RE.search(a) for a in args):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from pathlib import Path
 
 import click
 
 from catalog.errors import RefreshRefused
+from catalog.paths import http_cache_dir
 from catalog.plural import plural
 from catalog.snapshot_io import record_to_dict
 from catalog.store import Diff, Store, diff_snapshots
+from catalog.times import now_iso
 from resolver.cli.options import catalog_option, json_option
 from resolver.cli.output import console, emit_json, err_console, table
 from resolver.stores import open_any_store as open_store
@@ -19,13 +22,6 @@ __all__ = ["register"]
 
 _catalog_opt = catalog_option()
 _json_opt = json_option()
-
-
-def _default_http_cache() -> Path:
-    import os
-
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "smcat" / "http"
 
 
 def _print_diff(d: Diff, *, limit: int = 20) -> None:
@@ -108,12 +104,6 @@ def _exit_code(report) -> int:
     return 1 if report.outcome == "failed" else RefreshRefused.exit_code
 
 
-def _utc_now() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _duration(seconds: float) -> str:
     seconds = round(seconds)
     h, rest = divmod(seconds, 3600)
@@ -142,7 +132,7 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
         rep = run.result
         nxt = None if run.next_delay is None else round(run.next_delay, 1)
         if as_json:
-            data = {"run": run.number, "at": _utc_now(), "next_in_seconds": nxt}
+            data = {"run": run.number, "at": now_iso(), "next_in_seconds": nxt}
             if rep is not None:
                 note = _note_of(store, rep)
                 data.update(rep.to_dict(), summary=note.to_dict() if note else None)
@@ -160,7 +150,7 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
         else:
             what = f"{rep.outcome}: {rep.reason}"
         when = "stopping" if nxt is None else f"next in {_duration(nxt)}"
-        click.echo(f"{_utc_now()} run {run.number}: {what}; {when}")
+        click.echo(f"{now_iso()} run {run.number}: {what}; {when}")
 
     try:
         runs = run_every(once, every, jitter=jitter, stop=stop, on_result=report_run, max_runs=max_runs)
@@ -197,7 +187,7 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="SMCAT_HTTP_CACHE",
-    help="Conditional-GET cache directory (default: <catalog>/http-cache).",
+    help="Conditional-GET cache directory (default: $XDG_CACHE_HOME/smcat/http, ~/.cache/smcat/http).",
 )
 @click.option(
     "--every",
@@ -234,7 +224,7 @@ def refresh(mirror, catalog_dir, force, max_loss, cache_dir, every, jitter, max_
 
     store = open_store(catalog_dir)
     fetcher = Fetcher(
-        make_session(), cache_dir=None if mirror else (cache_dir or _default_http_cache()), mirror=mirror
+        make_session(), cache_dir=None if mirror else (cache_dir or http_cache_dir()), mirror=mirror
     )
     if every is not None:
 
@@ -314,6 +304,13 @@ def show(version, catalog_dir, framework, as_json) -> None:
     console.print(
         f"version {snap.id} (created {snap.created_at}): {plural(len(snap.images), 'image')}, "
         f"{plural(len(snap.regions), 'region')}, {plural(len(snap.conflicts), 'conflict')}"
+        + (
+            " ("
+            + ", ".join(f"{k}: {n}" for k, n in sorted(Counter(c.kind for c in snap.conflicts).items()))
+            + ")"
+            if snap.conflicts
+            else ""
+        )
     )
     console.print(
         table(
@@ -408,12 +405,22 @@ def conflicts(version, catalog_dir, as_json) -> None:
         console.print(f"no conflicts in {snap.id}")
         return
     rows = [
-        [c["subject"], c["field"], "; ".join(f"{cl['value']} ({cl['url']})" for cl in c["claims"])]
+        [
+            c["subject"],
+            c["field"],
+            "; ".join(f"{cl['value']} ({cl['url']})" for cl in c["claims"]),
+            str(c.get("winner") or ""),
+            str(c.get("reason") or ""),
+        ]
         for c in found
     ]
-    console.print(
-        table(f"{plural(len(rows), 'conflict')} in {snap.id}", ["subject", "field", "claims"], rows)
+    kinds = Counter(c["field"] for c in found)
+    title = (
+        f"{plural(len(rows), 'conflict')} in {snap.id} ("
+        + ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items()))
+        + ")"
     )
+    console.print(table(title, ["subject", "field", "claims", "kept", "why"], rows))
 
 
 @catalog.command()
@@ -422,13 +429,18 @@ def conflicts(version, catalog_dir, as_json) -> None:
 @_json_opt
 def use(version, catalog_dir, as_json) -> None:
     """Pin the current version to VERSION (roll back or forward)."""
+    from catalog.errors import SmcatError
+
     store = open_store(catalog_dir)
-    previous = store.load().id
+    try:
+        previous = store.load().id
+    except SmcatError:  # a missing or broken pointer: 'use' is the repair
+        previous = None
     vid = store.set_current(version)
     if as_json:
         emit_json({"catalog": store.location, "current": vid, "previous": previous})
         return
-    console.print(f"current version is now {vid} (was {previous})")
+    console.print(f"current version is now {vid} (was {previous or 'none'})")
 
 
 @click.command()

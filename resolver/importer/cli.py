@@ -1,6 +1,6 @@
 """``smcat import`` and ``smcat check``: a thin shell over import_model() / find_problems().
 
-The lead wires these into the main CLI with ``register(cli)``. Library errors become a message
+``register(cli)`` adds both commands to a click group. Library errors become a message
 on stderr and the error's exit code; ``--json`` prints machine-readable output on stdout.
 """
 
@@ -16,8 +16,18 @@ from catalog.errors import SmcatError
 
 __all__ = ["register"]
 
-_FRAMEWORKS = ["tensorflow", "keras", "pytorch", "torch", "sklearn", "scikit-learn", "xgboost", "mxnet"]
-_FRAMEWORKS += ["huggingface", "hf"]
+
+def _framework_option(f):
+    """``--framework``: any name or alias ``catalog.names`` knows; the library refuses the rest
+    with the list of what it supports (one place for the names, no second list here)."""
+    from .contracts import FRAMEWORKS
+
+    return click.option(
+        "--framework",
+        "-f",
+        required=True,
+        help=f"{', '.join(FRAMEWORKS)}, or an alias (tf, keras, torch, scikit-learn, xgb, hf...).",
+    )(f)
 
 
 def _kv(values: tuple[str, ...], what: str) -> dict[str, str]:
@@ -105,7 +115,7 @@ def register(cli_group: click.Group) -> None:
 
     @cli_group.command("check")
     @click.argument("model", type=click.Path(exists=True))
-    @click.option("--framework", "-f", required=True, type=click.Choice(_FRAMEWORKS, case_sensitive=False))
+    @_framework_option
     @click.option(
         "--version", "-v", "version", default=None, help="Framework version (some rules depend on it)."
     )
@@ -149,7 +159,7 @@ def register(cli_group: click.Group) -> None:
 
     @cli_group.command("import")
     @click.argument("model", type=click.Path(exists=True))
-    @click.option("--framework", "-f", required=True, type=click.Choice(_FRAMEWORKS, case_sensitive=False))
+    @_framework_option
     @click.option(
         "--version", "-v", "version", required=True, help="Framework version: 2.6, 2.0.4, 1.0-1, ..."
     )

@@ -30,6 +30,7 @@ from .deploy import (
 from .errors import ImportFailed, InvalidImportRequest
 from .limits import ArchiveLimits
 from .package import PackageInfo, package_model
+from .package_cache import default_cache_dir
 from .plan import Plan, Step
 from .redact import secret_names
 from .training import training_steps
@@ -259,6 +260,7 @@ def import_model(
                 entry_point=Path(entry_point) if entry_point else None,
                 source_dir=Path(source_dir) if source_dir else None,
                 limits=limits,
+                cache_dir=default_cache_dir() if model else None,  # reuse an unchanged model's archive
             )
         lap("package")
         _progress(progress, "packaged", sha256=info.sha256, size=info.size)
@@ -371,7 +373,7 @@ def import_model(
         for step in plan.steps:
             _progress(progress, "step", title=step.title, operation=f"{step.service}.{step.operation}")
             try:
-                out = _execute(step, client, workdir, info, overwrite, progress)
+                out = _execute(step, client, info, overwrite, progress)
             except Exception as err:
                 if not done and isinstance(err, SmcatError):
                     raise  # nothing was created: the cause (missing bucket, S3 conflict...) is the error
@@ -409,7 +411,7 @@ def _training_resolver(resolver_url: str | None) -> Resolver:
     return _url_resolver(resolver_url) if resolver_url else _default_resolver
 
 
-def _execute(step: Step, client, workdir: Path, info, overwrite: bool, progress):
+def _execute(step: Step, client, info, overwrite: bool, progress):
     c = client(step.service)
     if step.operation == "ensure_bucket":
         p = step.params

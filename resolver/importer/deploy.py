@@ -13,7 +13,6 @@ __all__ = [
     "container_env",
     "endpoint_steps",
     "is_gpu_image",
-    "is_gpu_instance",
     "model_step",
     "serverless_steps",
     "transform_steps",
@@ -36,11 +35,6 @@ def validate_instance_type(instance_type: str) -> str:
     except InvalidQuery as e:
         raise InvalidImportRequest(f"--instance-type: {e}", field="instance_type") from None
     return processor
-
-
-def is_gpu_instance(instance_type: str) -> bool:
-    """True for GPU instance families (ml.p3, ml.g4dn, ml.g5, ...)."""
-    return validate_instance_type(instance_type) == "gpu"
 
 
 def is_gpu_image(uri: str) -> bool:

@@ -23,7 +23,7 @@ from catalog.release_notes import summarize
 from catalog.store import diff_snapshots
 from resolver.deps import HolderDep
 from resolver.http_errors import ApiError
-from resolver.routes.cached import NOT_MODIFIED, etag_of, send
+from resolver.routes.cached import NOT_MODIFIED, cached_json, etag_of, send
 from resolver.schemas import ErrorBody
 
 router = APIRouter(prefix="/catalog", tags=["catalogue versions"])
@@ -110,3 +110,18 @@ async def diff(
             headers={"Retry-After": "5"},
         ) from None
     return send(request, body, etag, media_type)
+
+
+@router.get("/conflicts", response_model=None, responses=NOT_MODIFIED)
+async def conflicts(request: Request, holder: HolderDep) -> Response:
+    """Facts the sources disagree on in the served catalogue: every claim, the one kept and why."""
+    snap = holder.snapshot
+    return cached_json(request, ("conflicts", snap.id), lambda: _conflicts(snap))
+
+
+def _conflicts(snap) -> dict:
+    found = [c.to_dict() for c in snap.conflicts]
+    kinds: dict[str, int] = {}
+    for c in snap.conflicts:
+        kinds[c.kind] = kinds.get(c.kind, 0) + 1
+    return {"catalog_version": snap.id, "counts": dict(sorted(kinds.items())), "conflicts": found}

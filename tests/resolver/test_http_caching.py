@@ -31,6 +31,7 @@ def routes(store) -> list[str]:
         "/frameworks/torch",
         "/regions",
         "/catalog/versions",
+        "/catalog/conflicts",
         f"/catalog/diff?from={current}",
         f"/catalog/diff?from={current}&format=markdown",
         "/image?framework=pytorch&version=2&region=eu-west-1",
