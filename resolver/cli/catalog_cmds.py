@@ -171,8 +171,10 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
 @click.option(
     "--mirror",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
+    metavar="DIR",
     help="Read the sources from DIR (laid out as DIR/HOST/PATH) instead of the network: for "
-    "air-gapped sites that sync the sources themselves.",
+    "air-gapped sites that sync the sources themselves. (../shared/sources/mirror, which the tests "
+    "use, is a development replay of recorded sources, not part of a clone.)",
 )
 @catalog_option(create=True)
 @click.option("--force", is_flag=True, help="Publish even if a source failed or many images would be lost.")
