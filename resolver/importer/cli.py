@@ -148,9 +148,8 @@ def register(cli_group: click.Group) -> None:
             for p in report.problems:
                 click.echo(f"problem: {p}")
             if not report.problems:
-                click.echo(
-                    f"ok: {model} fits the {report.framework} container ({plural(len(report.entries), 'member')})"
-                )
+                members = plural(len(report.entries), "member")
+                click.echo(f"ok: {model} fits the {report.framework} container ({members})")
         sys.exit(2 if report.problems else 0)
 
     @cli_group.command("import")
