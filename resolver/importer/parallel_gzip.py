@@ -125,7 +125,7 @@ class ParallelGzipWriter:
     def __enter__(self) -> ParallelGzipWriter:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
         if exc_type is None:
             self.close()
         else:
