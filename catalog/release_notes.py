@@ -18,6 +18,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from catalog.models import ImageRecord, Snapshot
+from catalog.plural import plural
 from catalog.store import Diff, Store, diff_snapshots
 
 __all__ = ["Changes", "ReleaseNote", "VersionGroup", "note_for", "predecessor", "summarize"]
@@ -124,7 +125,7 @@ class ReleaseNote:
     def _sections(self) -> list[tuple[str, list[str]]]:
         changed = ""
         if self.changes.images:
-            changed = f"{self.changes.images} images" + (
+            changed = plural(self.changes.images, "image") + (
                 f" ({', '.join(self.changes.parts())})" if self.changes.parts() else ""
             )
         return [
@@ -156,7 +157,7 @@ class ReleaseNote:
         out = [f"# smcat catalogue {self.new}", ""]
         since = f"compared with `{self.old}`" if self.old else "the first version"
         out.append(
-            f"Published {self.created_at}, {since}: {self.images} images, "
+            f"Published {self.created_at}, {since}: {plural(self.images, 'image')}, "
             f"+{self.images_added} added, -{self.images_removed} removed."
         )
         if self.empty:

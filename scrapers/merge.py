@@ -175,18 +175,9 @@ def merge(inp: MergeInput) -> tuple[list[ImageRecord], dict[str, dict[str, str]]
             continue
         for k in targets:
             v = by_key[k]
-            for region, acct in rec.accounts.items():
-                have = v.accounts.get(region)
-                if have and have != acct:
-                    conflicts.append(
-                        Conflict(
-                            f"{v.repository} in {region}",
-                            "account",
-                            ((have, v.provenance[0].url), (acct, rec.provenance[0].url)),
-                            winner=have,
-                            reason="a verbatim image source wins over the retired docs pages",
-                        )
-                    )
+            _account_conflicts(
+                v, rec, v.repository, "a verbatim image source wins over the retired docs pages", conflicts
+            )
             extra_regions = {r: a for r, a in rec.accounts.items() if r not in v.accounts}
             by_key[k] = replace(
                 v,

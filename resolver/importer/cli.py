@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from catalog.errors import SmcatError
+from catalog.plural import plural
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -51,19 +52,10 @@ def _kv(values: tuple[str, ...], what: str) -> dict[str, str]:
 
 
 def _fail(err: SmcatError, as_json: bool) -> NoReturn:
-    if as_json:
-        payload: dict[str, Any] = {
-            "error": type(err).__name__,
-            "message": str(err),
-            "exit_code": err.exit_code,
-        }
-        for attr in ("field", "problems", "created", "deleted", "left", "step"):
-            if hasattr(err, attr):
-                val = getattr(err, attr)
-                payload[attr] = [p.to_dict() for p in val] if attr == "problems" else val
-        click.echo(json.dumps(payload, indent=2, default=str))
-    else:
-        click.echo(f"error: {err}", err=True)
+    """One line (or the CLI's JSON problem document, with the import's details) and the exit code."""
+    from resolver.cli.errors import echo_error, problem_of
+
+    echo_error(problem_of(err), as_json)
     sys.exit(err.exit_code)
 
 
@@ -176,9 +168,8 @@ def register(cli_group: click.Group) -> None:
             for p in report.problems:
                 click.echo(f"problem: {p}")
             if not report.problems:
-                click.echo(
-                    f"ok: {model} fits the {report.framework} container ({len(report.entries)} members)"
-                )
+                members = plural(len(report.entries), "member")
+                click.echo(f"ok: {model} fits the {report.framework} container ({members})")
         sys.exit(2 if report.problems else 0)
 
     @cli_group.command("import")
