@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
@@ -36,7 +37,7 @@ class VersionGroup:
     def __str__(self) -> str:
         return f"{self.framework} {self.version} ({', '.join(self.scopes)}; {', '.join(self.processors)})"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "framework": self.framework,
             "version": self.version,
@@ -67,7 +68,7 @@ class Changes:
         )
         return [f"{label}: {n}" for n, label in labels if n]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, int]:
         return {
             "images": self.images,
             "tags_added": self.tags_added,
@@ -167,7 +168,7 @@ class ReleaseNote:
                 out += [f"- {i}" for i in items]
         return "\n".join(out) + "\n"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "from": self.old,
             "to": self.new,
@@ -193,7 +194,7 @@ def _count(n: int, one: str, many: str | None = None) -> str:
     return "" if not n else f"{n} {one}" if n == 1 else f"{n} {many or one + 's'}"
 
 
-def _version_key(v: str):
+def _version_key(v: str) -> tuple[int, Version, str]:
     try:
         return (1, Version(v), v)
     except InvalidVersion:

@@ -29,7 +29,7 @@ class Problem:
         where = f"{self.path}: " if self.path else ""
         return f"{where}{self.message} -> fix: {self.fix}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str]:
         return {"path": self.path, "message": self.message, "fix": self.fix}
 
 
