@@ -7,6 +7,7 @@ document on stdout (the fields the HTTP API uses), never a traceback.
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 
@@ -22,7 +23,9 @@ class _Group(click.Group):
         from resolver.cli.errors import echo_error, os_problem, problem_of, usage_problem
         from resolver.cli.options import wants_json
 
-        args = [*ctx.protected_args, *ctx.args]
+        with warnings.catch_warnings():  # click 8.2 deprecates protected_args; click 9 keeps all in args
+            warnings.simplefilter("ignore", DeprecationWarning)
+            args = [*getattr(ctx, "protected_args", ()), *ctx.args]
         try:
             return super().invoke(ctx)
         except SmcatError as e:
