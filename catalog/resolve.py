@@ -39,6 +39,7 @@ from functools import lru_cache
 from os import environ as _environ
 from pathlib import Path
 from threading import Lock
+from typing import TYPE_CHECKING
 
 from catalog.errors import InvalidQuery, NoMatch
 from catalog.instances import instance_profile
@@ -47,6 +48,9 @@ from catalog.models import ImageRecord, Provenance, Snapshot
 from catalog.names import NEURON_FRAMEWORKS, canonical_framework, dns_suffix, is_known_region, unknown_region
 from catalog.versions import parse_image_version, parse_user_version, sort_key, version_matcher
 
+if TYPE_CHECKING:  # pragma: no cover
+    from catalog.store import CurrentSnapshot
+
 __all__ = [
     "Alternative",
     "Lifecycle",
@@ -54,6 +58,7 @@ __all__ = [
     "default_region",
     "framework_info",
     "list_frameworks",
+    "reload",
     "resolve",
 ]
 
@@ -344,6 +349,32 @@ def _index_for(snapshot: Snapshot) -> _Index:
     return idx
 
 
+#: (``$SMCAT_CATALOG``, ``$XDG_DATA_HOME``, ``$SMCAT_LOCK_DIR``) -> the default store's current snapshot.
+_CURRENT: dict[tuple[str | None, ...], CurrentSnapshot] = {}
+
+
+def _default_snapshot(catalog_version: str | None) -> Snapshot:
+    """The default store's snapshot: ``catalog_version``, else the current one, kept in memory
+    with its pointer re-read at most once a second (``reload()`` forces it)."""
+    env = _environ
+    key = (env.get("SMCAT_CATALOG"), env.get("XDG_DATA_HOME"), env.get("SMCAT_LOCK_DIR"))
+    cur = _CURRENT.get(key) if catalog_version is None else None
+    if cur is not None:  # the hot path: no import, no store call while the pointer is fresh
+        return cur.get()
+    from catalog.store import CurrentSnapshot, open_store  # lazily: a given snapshot needs no store
+
+    if catalog_version is not None:
+        return open_store().load(catalog_version)
+    return _CURRENT.setdefault(key, CurrentSnapshot(open_store())).get()
+
+
+def reload() -> None:
+    """Make the next ``resolve()`` without ``snapshot=`` re-read the store's pointer now (a new
+    version is otherwise noticed within a second)."""
+    for cur in list(_CURRENT.values()):
+        cur.reload()
+
+
 @lru_cache(maxsize=256)
 def _suffix(region: str) -> str:
     """The DNS suffix of a region; raises InvalidQuery for a malformed region code."""
@@ -622,9 +653,7 @@ def resolve(
         container_version=container_version, sdk_version=sdk_version, tag_style=tag_style,
     )  # fmt: skip
     if snapshot is None:
-        from catalog.store import open_store  # lazily: resolution over a given snapshot needs no store
-
-        snapshot = open_store().load(catalog_version)
+        snapshot = _default_snapshot(catalog_version)
     idx = _index_for(snapshot)
     fw = _framework(idx, framework)
     if tag_style not in ("pinned", "moving"):
