@@ -31,6 +31,7 @@ import configparser
 import dataclasses
 import difflib
 import re
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -269,14 +270,30 @@ class _Group:
 
 
 class _Bucket:
-    """One (framework, scope): its version groups, newest first, and a cache of version queries."""
+    """One (framework, scope): its version groups, newest first, and caches of version queries.
 
-    __slots__ = ("groups", "lock", "matches")
+    ``matching`` looks only at the groups that can match: those spelled exactly as asked, else
+    those of the asked major version (the family and exact matchers both compare the release,
+    whose first number must then be the same), so a version that exists nowhere costs a dict
+    lookup, not a scan. Specifiers (``>=2.1``) and ``latest`` still look at every group.
+    ``material`` keeps, per query (all but its version), the versions a no-match answer suggests.
+    """
+
+    __slots__ = ("by_major", "by_text", "groups", "lock", "matches", "material", "nearest_all")
 
     def __init__(self, groups: list[_Group]) -> None:
         self.groups = groups
         self.matches: OrderedDict[str, tuple[_Group, ...]] = OrderedDict()
+        self.material: OrderedDict[_Query, tuple[_Nearest, bool]] = OrderedDict()
         self.lock = Lock()
+        self.by_text: dict[str, list[_Group]] = {}
+        self.by_major: dict[int, list[_Group]] = {}
+        for g in groups:
+            self.by_text.setdefault(g.version.lower(), []).append(g)
+            v = parse_image_version(g.version)
+            if v is not None:
+                self.by_major.setdefault(v.release[0], []).append(g)
+        self.nearest_all = _Nearest([g.version for g in groups])
 
     def matching(self, version: str) -> tuple[_Group, ...]:
         hit = self.matches.get(version)
@@ -285,14 +302,71 @@ class _Bucket:
         pred = version_matcher(version)
         text = version.strip().lower()
         # a version published exactly as asked ("1", "0.90-1") beats the family it also names
-        hit = tuple(g for g in self.groups if g.version.lower() == text) or tuple(
-            g for g in self.groups if pred(g.version)
-        )
+        exact = self.by_text.get(text)
+        hit = tuple(exact) if exact else tuple(g for g in self._candidates(text) if pred(g.version))
         with self.lock:
             self.matches[version] = hit
             if len(self.matches) > _MATCH_CACHE_SIZE:
                 self.matches.popitem(last=False)
         return hit
+
+    def _candidates(self, text: str) -> list[_Group]:
+        """The groups a (valid) version query other than an exact spelling can match."""
+        m = _MAJOR_RE.match(text)
+        if m is None:  # latest, *, specifiers: every group
+            return self.groups
+        if m["prefix"] not in ("", "v"):  # a build id (llama.cpp's b9522) matches its exact text only
+            return []
+        return self.by_major.get(int(m["major"]), [])
+
+    def suggestion_material(self, q: _Query) -> tuple[_Nearest, bool]:
+        """The versions that satisfy ``q`` but its version (in its region, else anywhere), once per query."""
+        hit = self.material.get(q)
+        if hit is not None:
+            return hit
+
+        def own(g: _Group) -> list[_Entry]:
+            return g.ec2 if q.platform == "ec2" else g.main
+
+        here = [g.version for g in self.groups if any(q.accepts(e) for e in own(g))]
+        if not here:
+            anywhere = [g.version for g in self.groups if any(q.accepts(e, "region") for e in own(g))]
+        found = (_Nearest(here), True) if here else (_Nearest(anywhere), False)
+        with self.lock:
+            self.material[q] = found
+            if len(self.material) > _MATCH_CACHE_SIZE:
+                self.material.popitem(last=False)
+        return found
+
+
+#: The major version of a query that is neither ``latest`` nor a specifier (``v2.1`` -> 2).
+_MAJOR_RE = re.compile(r"^(?P<prefix>[a-z]*)(?P<major>\d+)")
+
+
+class _Nearest:
+    """A set of version strings sorted once, answering "which are near this one" by bisection."""
+
+    __slots__ = ("ordered", "parsed")
+
+    def __init__(self, versions: list[str]) -> None:
+        self.ordered = sorted(set(versions), key=sort_key)
+        # unparsable versions sort first: the parsed ones are a suffix, ascending
+        self.parsed = [v for s in self.ordered if (v := parse_image_version(s)) is not None]
+
+    def __bool__(self) -> bool:
+        return bool(self.ordered)
+
+    def around(self, asked: str, n: int = 3) -> list[str]:
+        """Up to ``2n`` versions around where ``asked`` would sort, newest first (all of the newest
+        when ``asked`` is not an exact version)."""
+        try:
+            want = parse_user_version(asked)
+        except InvalidQuery:
+            want = None
+        if want is None or asked.strip().lower() == "latest":
+            return self.ordered[::-1][: 2 * n]
+        pos = bisect_left(self.parsed, want)
+        return self.ordered[max(0, pos - n) : pos + n][::-1]
 
 
 class _Index:
@@ -865,19 +939,6 @@ def _lifecycle(bucket: _Bucket, best: _Entry, region: str, today: date | None) -
 # --------------------------------------------------------------------------- no match: say what exists
 
 
-def _nearest(versions: list[str], asked: str, n: int = 3) -> list[str]:
-    """Up to ``2n`` versions around where ``asked`` would sort, newest first."""
-    ordered = sorted(set(versions), key=sort_key)
-    try:
-        want = parse_user_version(asked)
-    except InvalidQuery:
-        want = None
-    if want is None or asked.strip().lower() == "latest":
-        return ordered[::-1][: 2 * n]
-    pos = sum(1 for v in ordered if (pv := parse_image_version(v)) is not None and pv < want)
-    return ordered[max(0, pos - n) : pos + n][::-1]
-
-
 def _no_match(
     bucket: _Bucket, buckets: dict[str, _Bucket], fw: str, scope: str, version: str, q: _Query, given: dict
 ) -> NoMatch:
@@ -890,28 +951,22 @@ def _no_match(
             yield from g.ec2
 
     matched = bucket.matching(version)
-    all_groups = bucket.groups
     asked_parts = [f"version={version[:40]!r}"]
     asked_parts += [f"{name}={str(value)[:40]!r}" for name, value in given.items() if value is not None]
     head = f"No {fw} {scope} image for {', '.join(asked_parts)} in {region}."
     suggestions: dict[str, list[str]] = {"image_scopes": sorted(buckets)}
     lines: list[str] = []
 
-    # versions that satisfy everything but the version, in this region (else anywhere)
-    def own(g: _Group) -> list[_Entry]:
-        return g.ec2 if q.platform == "ec2" else g.main
-
-    versions_here = [g.version for g in all_groups if any(q.accepts(e) for e in own(g))]
-    versions_any = [g.version for g in all_groups if any(q.accepts(e, "region") for e in own(g))]
-    near = _nearest(versions_here or versions_any, version)
+    # versions that satisfy everything but the version, in this region (else anywhere): cached per query
+    nearest, in_region = bucket.suggestion_material(q)
+    near = nearest.around(version)
     suggestions["versions"] = near
     if near:
-        where = f"in {region}" if versions_here else "in other regions"
+        where = f"in {region}" if in_region else "in other regions"
         lines.append(f"Versions that exist {where} for these options: {', '.join(near)}.")
     if not matched:
-        all_versions = [g.version for g in all_groups]
         if not near:
-            suggestions["versions"] = _nearest(all_versions, version)
+            suggestions["versions"] = bucket.nearest_all.around(version)
             lines.append(f"{fw} {scope} versions: {', '.join(suggestions['versions'])}.")
     else:
         names = ", ".join(dict.fromkeys(g.version for g in matched[:5]))
