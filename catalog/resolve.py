@@ -33,7 +33,7 @@ import difflib
 import re
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -59,6 +59,7 @@ __all__ = [
     "default_region",
     "framework_info",
     "list_frameworks",
+    "prepare_index",
     "reload",
     "resolve",
 ]
@@ -293,7 +294,7 @@ class _Bucket:
             v = parse_image_version(g.version)
             if v is not None:
                 self.by_major.setdefault(v.release[0], []).append(g)
-        self.nearest_all = _Nearest([g.version for g in groups])
+        self.nearest_all: _Nearest | None = None  # every version, for a no-match: built when first needed
 
     def matching(self, version: str) -> tuple[_Group, ...]:
         hit = self.matches.get(version)
@@ -370,6 +371,13 @@ class _Nearest:
 
 
 class _Index:
+    """A snapshot indexed for resolution: framework -> scope -> version groups, newest first.
+
+    Building it is one pass over the records (grouping them); each framework's groups are sorted
+    on first use (``frameworks`` is lazy), so the first query after a load pays for its own
+    framework only. ``warm()`` builds everything (the service does it before swapping a version in).
+    """
+
     __slots__ = ("frameworks", "regions", "repositories", "scopes", "snapshot")
 
     def __init__(self, snapshot: Snapshot) -> None:
@@ -378,27 +386,72 @@ class _Index:
         self.repositories: dict[str, str] = {}
         self.scopes: set[str] = set()
         self.regions: set[str] = set()
+        canonical: dict[str, str] = {}  # a few hundred names among thousands of records
+        account_dicts: dict[int, dict[str, str]] = {}  # records share their account maps: so do entries
         for rec in snapshot.images:
             if not rec.tags:
                 continue  # version known, tag not: nothing to pull, never offered
-            accounts = dict(rec.accounts) or dict(snapshot.registries.get(rec.registry_family or "", {}))
+            accounts = rec.accounts or snapshot.registries.get(rec.registry_family or "", {})
             if not accounts:
                 continue
-            entry = _Entry(rec, accounts)
-            self.regions.update(accounts)
+            shared = account_dicts.get(id(accounts))
+            if shared is None:
+                shared = account_dicts[id(accounts)] = dict(accounts)
+                self.regions.update(shared)
+            entry = _Entry(rec, shared)
             scopes = {rec.image_scope}
             for k, v in rec.extra:
                 if k == "image_scopes":  # one image declared for several scopes serves each
                     scopes.update(x.strip() for x in v.split(",") if x.strip())
-            names = dict.fromkeys(canonical_framework(n) for n in (rec.framework, *rec.also_known_as))
+            names = []
+            for n in (rec.framework, *rec.also_known_as):
+                c = canonical.get(n)
+                if c is None:
+                    c = canonical[n] = canonical_framework(n)
+                if c not in names:
+                    names.append(c)
             for fw in names:
                 for scope in scopes:
                     raw.setdefault(fw, {}).setdefault(scope, {}).setdefault(rec.version, []).append(entry)
                 self.scopes.update(scopes)
-            self.repositories.setdefault(rec.repository, canonical_framework(rec.framework))
-        self.frameworks: dict[str, dict[str, _Bucket]] = {
-            fw: {scope: _bucket(versions) for scope, versions in scopes.items()} for fw, scopes in raw.items()
-        }
+            self.repositories.setdefault(rec.repository, names[0])
+        self.frameworks = _Frameworks(raw)
+
+    def warm(self) -> _Index:
+        """Build every framework's groups now (returns itself)."""
+        for fw in self.frameworks:
+            self.frameworks[fw]
+        return self
+
+
+class _Frameworks(Mapping):
+    """framework -> scope -> ``_Bucket``, each framework's buckets built on first access (thread-safe)."""
+
+    def __init__(self, raw: dict[str, dict[str, dict[str, list[_Entry]]]]) -> None:
+        self._raw = raw
+        self._built: dict[str, dict[str, _Bucket]] = {}
+        self._lock = Lock()
+
+    def __getitem__(self, fw: str) -> dict[str, _Bucket]:
+        built = self._built.get(fw)
+        if built is not None:
+            return built
+        scopes = self._raw[fw]  # KeyError for an unknown framework, as a dict would
+        with self._lock:
+            built = self._built.get(fw)
+            if built is None:
+                built = {scope: _bucket(versions) for scope, versions in scopes.items()}
+                self._built[fw] = built
+        return built
+
+    def __contains__(self, fw: object) -> bool:
+        return fw in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
 def _bucket(versions: dict[str, list[_Entry]]) -> _Bucket:
@@ -447,6 +500,12 @@ def reload() -> None:
     version is otherwise noticed within a second)."""
     for cur in list(_CURRENT.values()):
         cur.reload()
+
+
+def prepare_index(snapshot: Snapshot) -> None:
+    """Build ``snapshot``'s whole resolution index now (a service does it before serving a version;
+    otherwise each framework's part is built by the first query that needs it)."""
+    _index_for(snapshot).warm()
 
 
 @lru_cache(maxsize=256)
@@ -966,6 +1025,8 @@ def _no_match(
         lines.append(f"Versions that exist {where} for these options: {', '.join(near)}.")
     if not matched:
         if not near:
+            if bucket.nearest_all is None:
+                bucket.nearest_all = _Nearest([g.version for g in bucket.groups])
             suggestions["versions"] = bucket.nearest_all.around(version)
             lines.append(f"{fw} {scope} versions: {', '.join(suggestions['versions'])}.")
     else:

@@ -373,8 +373,11 @@ class Store:
                 return text, layer.location(name)
         return None
 
-    def load(self, version: str | None = None) -> Snapshot:
-        """Load a version (default: current). Loaded snapshots are cached; they are immutable."""
+    def load(self, version: str | None = None, *, incremental: bool = False) -> Snapshot:
+        """Load a version (default: current). Loaded snapshots are cached; they are immutable.
+
+        ``incremental``: parse the file piece by piece (a background thread then lets other
+        threads run during the parse; see ``snapshot_io.loads``)."""
         vid = self.resolve_version(version)
         with self._cache_lock:
             snap = self._cache.get(vid)
@@ -387,7 +390,7 @@ class Store:
                 f"Catalogue version {vid!r} is named by the pointer but its file is missing from "
                 f"{self.location}. Pin another version with 'smcat catalog use VERSION'."
             )
-        snap = snapshot_io.loads(found[0], origin=found[1], expect_id=vid)
+        snap = snapshot_io.loads(found[0], origin=found[1], expect_id=vid, incremental=incremental)
         self._remember(vid, snap)
         return snap
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from catalog.errors import SmcatError
 from catalog.models import Snapshot
+from catalog.resolve import prepare_index
 from catalog.store import Store, VersionInfo
 
 __all__ = ["CatalogHolder"]
@@ -36,6 +37,7 @@ class CatalogHolder:
         self._clock = clock
         self._lock = threading.Lock()  # one poll at a time
         self._snapshot: Snapshot = store.load()
+        prepare_index(self._snapshot)  # before the first request, like every later version
         self.loaded_at = time.time()
         #: Why the last poll failed (None when it worked); shown by /healthz.
         self.last_error: str | None = None
@@ -68,24 +70,27 @@ class CatalogHolder:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.check_now()
+            self.check_now(wait=False)
             self._stop.wait(max(self.reload_seconds, 0.05))
 
-    def check_now(self) -> None:
-        """Poll the store once, in the calling thread (skipped when a poll is already running).
+    def check_now(self, *, wait: bool = True) -> None:
+        """Poll the store once, in the calling thread.
 
-        Reads the pointer (loading a new version fully before the swap), ``status.json`` and,
-        when the pointer moved or the list is old, the version list. Any store error is kept
-        in ``last_error`` and the current catalogue stays.
+        Reads the pointer, ``status.json`` and, when the pointer moved or the list is old, the
+        version list. A new version is loaded, integrity-checked and indexed for resolution here,
+        off the event loop, and only then swapped in (one reference assignment). Any store error
+        is kept in ``last_error`` and the current catalogue stays. A poll already running is
+        waited for and then this one runs (so a caller that just changed the store sees its
+        change); the background thread passes ``wait=False`` and skips a round instead.
         """
-        if not self._lock.acquire(blocking=False):
+        if not self._lock.acquire(blocking=wait):
             return
         try:
             self._poll_started = self._clock()
             cid = self.store.current_id()
             moved = bool(cid and cid != self._snapshot.id)
             if moved:
-                self._snapshot = self.store.load(cid)  # fully loaded before the swap
+                self._snapshot = _prepared(self.store, cid)  # one reference swap, everything built
                 self.loaded_at = time.time()
                 gc.freeze()  # see freeze_catalogue()
             self.status = self.store.status()
@@ -130,3 +135,22 @@ class CatalogHolder:
         """True when a poll has been running for longer than a few reload intervals."""
         started = self._poll_started
         return started is not None and self._clock() - started > max(3 * self.reload_seconds, 5.0)
+
+
+def _prepared(store: Store, cid: str) -> Snapshot:
+    """Version ``cid`` loaded (integrity-checked) and indexed for resolution, ready to be served.
+
+    The snapshot file is parsed piece by piece (``incremental``) so that this thread hands the
+    interpreter lock back to the event loop between pieces (every few ms) instead of holding it
+    for the whole parse; the cyclic GC is paused meanwhile (a full collection over a catalogue
+    being built would be one long pause), and its objects are frozen after the swap.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        snap = store.load(cid, incremental=True)
+        prepare_index(snap)
+        return snap
+    finally:
+        if enabled:
+            gc.enable()
