@@ -178,10 +178,12 @@ class Resolution:
 # --------------------------------------------------------------------------- the index
 
 
+@lru_cache(maxsize=1024)
 def _norm_cuda(value: str) -> str:
     return value.strip().lower().removeprefix("cu").replace(".", "")
 
 
+@lru_cache(maxsize=1024)
 def _norm_os(value: str) -> str:
     return re.sub(r"[\s_-]+", "", value.strip().lower())
 
@@ -382,7 +384,7 @@ class _Index:
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
-        raw: dict[str, dict[str, dict[str, list[_Entry]]]] = {}
+        raw: dict[str, list[tuple[ImageRecord, dict[str, str], tuple[str, ...]]]] = {}
         self.repositories: dict[str, str] = {}
         self.scopes: set[str] = set()
         self.regions: set[str] = set()
@@ -398,23 +400,23 @@ class _Index:
             if shared is None:
                 shared = account_dicts[id(accounts)] = dict(accounts)
                 self.regions.update(shared)
-            entry = _Entry(rec, shared)
-            scopes = {rec.image_scope}
+            scopes: tuple[str, ...] = (rec.image_scope,)
             for k, v in rec.extra:
                 if k == "image_scopes":  # one image declared for several scopes serves each
-                    scopes.update(x.strip() for x in v.split(",") if x.strip())
-            names = []
-            for n in (rec.framework, *rec.also_known_as):
+                    scopes = tuple(dict.fromkeys((*scopes, *(x.strip() for x in v.split(",") if x.strip()))))
+            self.scopes.update(scopes)
+            item = (rec, shared, scopes)
+            fw = canonical.get(rec.framework)
+            if fw is None:
+                fw = canonical[rec.framework] = canonical_framework(rec.framework)
+            raw.setdefault(fw, []).append(item)
+            for n in rec.also_known_as:
                 c = canonical.get(n)
                 if c is None:
                     c = canonical[n] = canonical_framework(n)
-                if c not in names:
-                    names.append(c)
-            for fw in names:
-                for scope in scopes:
-                    raw.setdefault(fw, {}).setdefault(scope, {}).setdefault(rec.version, []).append(entry)
-                self.scopes.update(scopes)
-            self.repositories.setdefault(rec.repository, names[0])
+                if c != fw:
+                    raw.setdefault(c, []).append(item)
+            self.repositories.setdefault(rec.repository, fw)
         self.frameworks = _Frameworks(raw)
 
     def warm(self) -> _Index:
@@ -427,22 +429,32 @@ class _Index:
 class _Frameworks(Mapping):
     """framework -> scope -> ``_Bucket``, each framework's buckets built on first access (thread-safe)."""
 
-    def __init__(self, raw: dict[str, dict[str, dict[str, list[_Entry]]]]) -> None:
+    def __init__(self, raw: dict[str, list[tuple[ImageRecord, dict[str, str], tuple[str, ...]]]]) -> None:
         self._raw = raw
         self._built: dict[str, dict[str, _Bucket]] = {}
+        self._entries: dict[int, _Entry] = {}  # one entry per record, whatever names it is filed under
         self._lock = Lock()
 
     def __getitem__(self, fw: str) -> dict[str, _Bucket]:
         built = self._built.get(fw)
         if built is not None:
             return built
-        scopes = self._raw[fw]  # KeyError for an unknown framework, as a dict would
+        items = self._raw[fw]  # KeyError for an unknown framework, as a dict would
         with self._lock:
             built = self._built.get(fw)
             if built is None:
-                built = {scope: _bucket(versions) for scope, versions in scopes.items()}
-                self._built[fw] = built
+                built = self._built[fw] = self._build(items)
         return built
+
+    def _build(self, items: list[tuple[ImageRecord, dict[str, str], tuple[str, ...]]]) -> dict[str, _Bucket]:
+        grouped: dict[str, dict[str, list[_Entry]]] = {}
+        for rec, accounts, scopes in items:
+            entry = self._entries.get(id(rec))
+            if entry is None:
+                entry = self._entries[id(rec)] = _Entry(rec, accounts)
+            for scope in scopes:
+                grouped.setdefault(scope, {}).setdefault(rec.version, []).append(entry)
+        return {scope: _bucket(versions) for scope, versions in grouped.items()}
 
     def __contains__(self, fw: object) -> bool:
         return fw in self._raw
