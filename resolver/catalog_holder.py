@@ -11,6 +11,7 @@ served; ``poll_state()`` says so without calling the store.
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +25,8 @@ __all__ = ["CatalogHolder"]
 
 #: The version list changes only when a refresh publishes; re-list it at least this often (s).
 _VERSIONS_EVERY = 60.0
+#: The interpreter's thread switch interval (s) while a new version is prepared (default 0.005).
+_SWAP_SWITCH_INTERVAL = 0.0005
 
 
 class CatalogHolder:
@@ -143,14 +146,20 @@ def _prepared(store: Store, cid: str) -> Snapshot:
     The snapshot file is parsed piece by piece (``incremental``) so that this thread hands the
     interpreter lock back to the event loop between pieces (every few ms) instead of holding it
     for the whole parse; the cyclic GC is paused meanwhile (a full collection over a catalogue
-    being built would be one long pause), and its objects are frozen after the swap.
+    being built would be one long pause), and its objects are frozen after the swap. Meanwhile
+    the interpreter switches threads every 0.5 ms, so a request waits at most that long for this
+    thread to let go.
     """
     enabled = gc.isenabled()
+    interval = sys.getswitchinterval()
     gc.disable()
+    # hand the interpreter to the event loop every 0.5 ms (not 5) while this thread works
+    sys.setswitchinterval(min(interval, _SWAP_SWITCH_INTERVAL))
     try:
         snap = store.load(cid, incremental=True)
         prepare_index(snap)
         return snap
     finally:
+        sys.setswitchinterval(interval)
         if enabled:
             gc.enable()
