@@ -84,9 +84,15 @@ class CatalogHolder:
         off the event loop, and only then swapped in (one reference assignment). Any store error
         is kept in ``last_error`` and the current catalogue stays. A poll already running is
         waited for and then this one runs (so a caller that just changed the store sees its
-        change); the background thread passes ``wait=False`` and skips a round instead.
+        change; at most a few reload intervals); the background thread passes ``wait=False`` and
+        skips a round instead.
         """
-        if not self._lock.acquire(blocking=wait):
+        acquired = (
+            self._lock.acquire(timeout=max(5.0, 3 * self.reload_seconds))
+            if wait
+            else self._lock.acquire(False)
+        )
+        if not acquired:  # a poll stuck on the store: poll_stuck() reports it
             return
         try:
             self._poll_started = self._clock()
