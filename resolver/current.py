@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import functools
 import os
+from typing import TYPE_CHECKING
 
 from catalog.models import Snapshot
 from catalog.resolve import Resolution
 from catalog.resolve import resolve as _resolve
-from catalog.store import CurrentSnapshot
+
+if TYPE_CHECKING:  # pragma: no cover - the store is imported by the first call, not by the import
+    from catalog.store import CurrentSnapshot
 
 __all__ = ["current_snapshot", "reload", "resolve"]
 
@@ -28,6 +31,7 @@ def current_snapshot(catalog_version: str | None = None) -> Snapshot:
     key = (env.get("SMCAT_CATALOG"), env.get("XDG_DATA_HOME"), env.get("SMCAT_LOCK_DIR"))
     cur = _CURRENT.get(key)
     if cur is None:
+        from catalog.store import CurrentSnapshot
         from resolver.stores import open_any_store
 
         cur = _CURRENT.setdefault(key, CurrentSnapshot(open_any_store()))
