@@ -41,9 +41,12 @@ from sagemaker import image_uris
 import copy, functools
 # The SDK re-reads and re-parses its JSON file on every call; remembering the parsed file (a deep
 # copy per call, so nothing the SDK does can leak between calls) changes no answer and makes the
-# 60,000-query sweep take minutes instead of much longer.
+# 60,000-query sweep take minutes instead of most of an hour.
 _load = functools.lru_cache(maxsize=None)(image_uris.config_for_framework)
 image_uris.config_for_framework = lambda fw: copy.deepcopy(_load(fw))
+# Likewise it re-reads botocore's 1.2 MB endpoints.json on every call (~20 ms, most of its time).
+from sagemaker import utils as _sm_utils
+_sm_utils._botocore_resolver = functools.lru_cache(maxsize=None)(_sm_utils._botocore_resolver)
 cfg_dir = os.path.join(os.path.dirname(image_uris.__file__), "image_uri_config")
 INSTANCE = {None: "ml.m5.xlarge", "cpu": "ml.m5.xlarge", "gpu": "ml.p3.2xlarge", "inf": "ml.inf1.xlarge",
             "inf1": "ml.inf1.xlarge", "inf2": "ml.inf2.xlarge", "neuronx": "ml.inf2.xlarge",
@@ -91,6 +94,8 @@ for fname in sorted(os.listdir(cfg_dir)):
                                 kw = dict(region=region, version=sp, py_version=py, image_scope=scope)
                                 fw = stem
                                 inst = INSTANCE.get(proc, "ml.m5.xlarge")
+                                if proc == "inf" and "neuronx" in stem:  # Inferentia 2 images
+                                    inst = "ml.inf2.xlarge"
                                 if scope == "inference_graviton":
                                     inst = "ml.c7g.xlarge"
                                 if stem in ("huggingface-training-compiler", "pytorch-training-compiler"):

@@ -22,6 +22,7 @@ from catalog.errors import InvalidQuery
 __all__ = [
     "FRAMEWORK_ALIASES",
     "NEURON_FRAMEWORKS",
+    "REPOSITORY_FRAMEWORKS",
     "Partition",
     "Region",
     "canonical_framework",
@@ -86,11 +87,22 @@ FRAMEWORK_ALIASES: dict[str, str] = {
 #: ``ml.inf2`` is ``huggingface-neuronx``.
 NEURON_FRAMEWORKS: dict[str, tuple[str, ...]] = {
     "huggingface": ("huggingface-neuronx", "huggingface-neuron"),
-    "pytorch": ("pytorch-neuron",),
+    "pytorch": ("pytorch-neuron", "hyperpod-recipes-neuron", "inferentia-pytorch"),
     "tensorflow": ("inferentia-tensorflow",),
     "mxnet": ("inferentia-mxnet",),
     "huggingface-llm": ("huggingface-llm-neuronx",),
     "huggingface-vllm": ("huggingface-vllm-neuronx",),
+}
+
+
+#: DLC repositories (and upstream data keys) whose name is not ``<framework>-<scope>``: the
+#: framework each one holds. ``pytorch-inference`` needs no entry; ``djl-inference`` does, because
+#: its ``-inference`` is part of the SDK's name.
+REPOSITORY_FRAMEWORKS: dict[str, str] = {
+    "sagemaker-scikit-learn": "sklearn",
+    "sagemaker-xgboost": "xgboost",
+    "djl-inference": "djl-inference",
+    "huggingface-tei": "huggingface-tei",
 }
 
 

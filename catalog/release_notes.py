@@ -1,10 +1,11 @@
 """Release notes: what a catalogue version brings compared with another, for people.
 
-``summarize(old, new)`` groups the raw image diff into what a reader asks: which frameworks,
-framework versions and regions are new, which were retired, and how many images changed (tags
-added, lifecycle dates moved). A published version's note is always derivable from the store
-itself (the version against its predecessor in ``Store.versions()``, see ``note_for``), so no
-note file is written next to the snapshots: snapshots are immutable, and so are their notes.
+``summarize(old, new)`` groups the raw image diff (``catalog.store.diff_snapshots``, the one
+diff) into what a reader asks: which frameworks, framework versions and regions are new, which
+were retired, and how many images changed (tags added, lifecycle dates moved). A published
+version's note is always derivable from the store itself (the version against its predecessor
+in ``Store.versions()``, see ``note_for``), so no note file is written next to the snapshots:
+snapshots are immutable, and so are their notes.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
 from catalog.models import ImageRecord, Snapshot
-from catalog.store import Store
+from catalog.plural import plural
+from catalog.store import Diff, Store, diff_snapshots
 
 __all__ = ["Changes", "ReleaseNote", "VersionGroup", "note_for", "predecessor", "summarize"]
 
@@ -34,7 +37,7 @@ class VersionGroup:
     def __str__(self) -> str:
         return f"{self.framework} {self.version} ({', '.join(self.scopes)}; {', '.join(self.processors)})"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "framework": self.framework,
             "version": self.version,
@@ -65,7 +68,7 @@ class Changes:
         )
         return [f"{label}: {n}" for n, label in labels if n]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, int]:
         return {
             "images": self.images,
             "tags_added": self.tags_added,
@@ -122,7 +125,7 @@ class ReleaseNote:
     def _sections(self) -> list[tuple[str, list[str]]]:
         changed = ""
         if self.changes.images:
-            changed = f"{self.changes.images} images" + (
+            changed = plural(self.changes.images, "image") + (
                 f" ({', '.join(self.changes.parts())})" if self.changes.parts() else ""
             )
         return [
@@ -154,7 +157,7 @@ class ReleaseNote:
         out = [f"# smcat catalogue {self.new}", ""]
         since = f"compared with `{self.old}`" if self.old else "the first version"
         out.append(
-            f"Published {self.created_at}, {since}: {self.images} images, "
+            f"Published {self.created_at}, {since}: {plural(self.images, 'image')}, "
             f"+{self.images_added} added, -{self.images_removed} removed."
         )
         if self.empty:
@@ -165,7 +168,7 @@ class ReleaseNote:
                 out += [f"- {i}" for i in items]
         return "\n".join(out) + "\n"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "from": self.old,
             "to": self.new,
@@ -191,7 +194,7 @@ def _count(n: int, one: str, many: str | None = None) -> str:
     return "" if not n else f"{n} {one}" if n == 1 else f"{n} {many or one + 's'}"
 
 
-def _version_key(v: str):
+def _version_key(v: str) -> tuple[int, Version, str]:
     try:
         return (1, Version(v), v)
     except InvalidVersion:
@@ -218,42 +221,40 @@ def _groups(records: Iterable[ImageRecord]) -> tuple[VersionGroup, ...]:
     return tuple(groups)
 
 
-def _changes(old_by: dict[str, ImageRecord], new_by: dict[str, ImageRecord]) -> Changes:
-    n = tags_added = tags_removed = lifecycle = accounts = other = 0
-    for k in old_by.keys() & new_by.keys():
-        a, b = old_by[k], new_by[k]
-        kinds = {
-            "tags_added": bool(set(b.tags) - set(a.tags)),
-            "tags_removed": bool(set(a.tags) - set(b.tags)),
-            "lifecycle": (a.ga, a.eop) != (b.ga, b.eop),
-            "accounts": dict(a.accounts) != dict(b.accounts),
-            "other": any(
-                getattr(a, f) != getattr(b, f)
-                for f in ("cuda", "os", "framework", "registry_family", "derived_tags")
-            ),
-        }
-        if not any(kinds.values()):
+#: How the fields ``diff_snapshots`` compares are counted here; a field it compares and this
+#: does not name (one added there later) counts as ``other``, so the two never disagree.
+_KIND_OF_FIELD = {"ga": "lifecycle", "eop": "lifecycle", "accounts": "accounts"}
+
+
+def _changes(diff: Diff, old_by: dict[str, ImageRecord], new_by: dict[str, ImageRecord]) -> Changes:
+    """``diff.changed`` counted by kind; tags count as added or removed (a reordering is neither)."""
+    counts = dict.fromkeys(("tags_added", "tags_removed", "lifecycle", "accounts", "other"), 0)
+    n = 0
+    for k, fields in diff.changed:
+        kinds = {_KIND_OF_FIELD.get(f, "other") for f in fields if f != "tags"}
+        if "tags" in fields:
+            a, b = set(old_by[k].tags), set(new_by[k].tags)
+            kinds |= {"tags_added"} if b - a else set()
+            kinds |= {"tags_removed"} if a - b else set()
+        if not kinds:
             continue
         n += 1
-        tags_added += kinds["tags_added"]
-        tags_removed += kinds["tags_removed"]
-        lifecycle += kinds["lifecycle"]
-        accounts += kinds["accounts"]
-        other += kinds["other"]
-    return Changes(n, tags_added, tags_removed, lifecycle, accounts, other)
+        for kind in kinds:
+            counts[kind] += 1
+    return Changes(n, **counts)
 
 
 def summarize(old: Snapshot | None, new: Snapshot) -> ReleaseNote:
     """The release note of ``new`` compared with ``old`` (None: everything in ``new`` is new)."""
+    diff = diff_snapshots(old, new)
     old_by = {r.key_str: r for r in old.images} if old else {}
     new_by = {r.key_str: r for r in new.images}
-    added = [new_by[k] for k in sorted(new_by.keys() - old_by.keys())]
-    removed = [old_by[k] for k in sorted(old_by.keys() - new_by.keys())]
+    added = [new_by[k] for k in diff.added]
+    removed = [old_by[k] for k in diff.removed]
     old_versions = {(r.framework, r.version) for r in old_by.values()}
     new_versions = {(r.framework, r.version) for r in new_by.values()}
     old_fws = {r.framework for r in old_by.values()}
     new_fws = {r.framework for r in new_by.values()}
-    old_regions = old.regions if old else frozenset()
     return ReleaseNote(
         old=old.id if old else "",
         new=new.id,
@@ -267,9 +268,9 @@ def summarize(old: Snapshot | None, new: Snapshot) -> ReleaseNote:
         new_variants=_groups(r for r in added if (r.framework, r.version) in old_versions),
         retired_versions=_groups(r for r in removed if (r.framework, r.version) not in new_versions),
         retired_variants=_groups(r for r in removed if (r.framework, r.version) in new_versions),
-        new_regions=tuple(sorted(new.regions - old_regions)),
-        retired_regions=tuple(sorted(old_regions - new.regions)),
-        changes=_changes(old_by, new_by),
+        new_regions=diff.regions_added,
+        retired_regions=diff.regions_removed,
+        changes=_changes(diff, old_by, new_by),
     )
 
 

@@ -210,6 +210,7 @@ class _Entry:
         "processor",
         "py",
         "record",
+        "spellings",
         "uris",
     )
 
@@ -226,6 +227,8 @@ class _Entry:
         self.derived = record.derived_tags
         self.uris: dict[str, str] = {}
         self.alts: dict[str, Alternative] = {}
+        #: how the SDK lets users spell this image's version (its aliases): exact names, not families
+        self.spellings = frozenset(k.split("/", 1)[0].lower() for k, _ in record.sdk_tags)
 
     def uri(self, region: str) -> str:
         u = self.uris.get(region)
@@ -282,7 +285,7 @@ class _Bucket:
     ``material`` keeps, per query (all but its version), the versions a no-match answer suggests.
     """
 
-    __slots__ = ("by_major", "by_text", "groups", "lock", "matches", "material", "nearest_all")
+    __slots__ = ("by_major", "by_spelling", "by_text", "groups", "lock", "matches", "material", "nearest_all")
 
     def __init__(self, groups: list[_Group]) -> None:
         self.groups = groups
@@ -290,9 +293,12 @@ class _Bucket:
         self.material: OrderedDict[_Query, tuple[_Nearest, bool]] = OrderedDict()
         self.lock = Lock()
         self.by_text: dict[str, list[_Group]] = {}
+        self.by_spelling: dict[str, list[_Group]] = {}  # the SDK's spellings of a version (aliases)
         self.by_major: dict[int, list[_Group]] = {}
         for g in groups:
             self.by_text.setdefault(g.version.lower(), []).append(g)
+            for spelled in sorted({x for e in (*g.main, *g.ec2) for x in e.spellings}):
+                self.by_spelling.setdefault(spelled, []).append(g)
             v = parse_image_version(g.version)
             if v is not None:
                 self.by_major.setdefault(v.release[0], []).append(g)
@@ -304,8 +310,11 @@ class _Bucket:
             return hit
         pred = version_matcher(version)
         text = version.strip().lower()
-        # a version published exactly as asked ("1", "0.90-1") beats the family it also names
+        # a version published exactly as asked ("1", "0.90-1") beats the family it also names, and so
+        # does a version the SDK spells that way (its alias: TGI "2.0" is the SDK's TGI 2.4.0)
         exact = self.by_text.get(text)
+        if not exact and text not in ("latest", "*"):
+            exact = self.by_spelling.get(text)
         hit = tuple(exact) if exact else tuple(g for g in self._candidates(text) if pred(g.version))
         with self.lock:
             self.matches[version] = hit
@@ -540,7 +549,8 @@ def _framework(idx: _Index, framework: str) -> str:
     if fw in idx.repositories:
         return idx.repositories[fw]
     valid = sorted(idx.frameworks)
-    close = difflib.get_close_matches(fw, valid + sorted(idx.repositories), n=3, cutoff=0.6)
+    names = list(dict.fromkeys(valid + sorted(idx.repositories)))  # a repository may share a name
+    close = difflib.get_close_matches(fw, names, n=3, cutoff=0.6)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     raise InvalidQuery(
         f"Unknown framework: {framework!r}.{hint} Frameworks in the catalogue: {', '.join(valid)}.",
@@ -878,7 +888,7 @@ def resolve(
         if b is None:
             continue
         bucket = bucket or b
-        hits = _hits(b, version, q)
+        hits = _hits(b, version, q, base_framework_version)
         if hits:
             fw, bucket = name, b
             break
@@ -945,16 +955,36 @@ def resolve(
     )
 
 
-def _hits(bucket: _Bucket, version: str, q: _Query) -> list[_Entry]:
-    """Up to ``MAX_ALTERNATIVES + 1`` entries satisfying ``q``, best first."""
-    hits: list[_Entry] = []
-    for g in bucket.matching(version):  # raises InvalidQuery for a malformed version
+def _hits(bucket: _Bucket, version: str, q: _Query, base: str | None = None) -> list[_Entry]:
+    """Up to ``MAX_ALTERNATIVES + 1`` entries satisfying ``q``, best first.
+
+    Within a version, an image whose Python is exactly the one asked for (``py36``) comes before
+    one that only matches it (``py3``), and one the SDK names with the base framework as spelled
+    (``tensorflow2.4``) before another build of that family.
+    """
+    hits: list[tuple[int, _Entry]] = []
+    for rank, g in enumerate(bucket.matching(version)):  # raises InvalidQuery for a malformed version
         for e in g.ec2 if q.platform == "ec2" else g.main:
             if q.accepts(e):
-                hits.append(e)
+                hits.append((rank, e))
                 if len(hits) > MAX_ALTERNATIVES:
-                    return hits
-    return hits
+                    break
+        if len(hits) > MAX_ALTERNATIVES:
+            break
+    if q.py is not None or base:
+        want_py = q.py[0] if q.py is not None else None  # "py3" prefers the image that says py3
+        spelled = f"/{base.strip().lower()}" if base else None
+
+        def prefer(item: tuple[int, _Entry]) -> tuple[int, bool, bool]:
+            rank, e = item
+            return (
+                rank,
+                want_py is not None and e.py != want_py,
+                spelled is not None and not any(k.endswith(spelled) for k, _ in e.record.sdk_tags),
+            )
+
+        hits.sort(key=prefer)
+    return [e for _, e in hits]
 
 
 def _moving_tag(rec: ImageRecord, spelled: str, base: str | None) -> str | None:

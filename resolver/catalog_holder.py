@@ -41,7 +41,6 @@ class CatalogHolder:
         self._lock = threading.Lock()  # one poll at a time
         self._snapshot: Snapshot = store.load()
         prepare_index(self._snapshot)  # before the first request, like every later version
-        self.loaded_at = time.time()
         #: Why the last poll failed (None when it worked); shown by /healthz.
         self.last_error: str | None = None
         self.status: dict = {}  # the store's status.json as of the last poll
@@ -77,22 +76,22 @@ class CatalogHolder:
             self._stop.wait(max(self.reload_seconds, 0.05))
 
     def check_now(self, *, wait: bool = True) -> None:
-        """Poll the store once, in the calling thread.
+        """Poll the store once, in the calling thread. With ``wait`` (callers that changed the store
+        themselves: a finished refresh, tests) a poll already running is waited for, then this one
+        runs; without it (the background loop) a poll already running makes this one a no-op.
 
         Reads the pointer, ``status.json`` and, when the pointer moved or the list is old, the
         version list. A new version is loaded, integrity-checked and indexed for resolution here,
         off the event loop, and only then swapped in (one reference assignment). Any store error
-        is kept in ``last_error`` and the current catalogue stays. A poll already running is
-        waited for and then this one runs (so a caller that just changed the store sees its
-        change; at most a few reload intervals); the background thread passes ``wait=False`` and
-        skips a round instead.
+        is kept in ``last_error`` and the current catalogue stays. ``wait`` waits at most a few
+        reload intervals (a poll stuck on the store is reported by ``poll_stuck()``).
         """
         acquired = (
             self._lock.acquire(timeout=max(5.0, 3 * self.reload_seconds))
             if wait
             else self._lock.acquire(False)
         )
-        if not acquired:  # a poll stuck on the store: poll_stuck() reports it
+        if not acquired:
             return
         try:
             self._poll_started = self._clock()
@@ -100,7 +99,6 @@ class CatalogHolder:
             moved = bool(cid and cid != self._snapshot.id)
             if moved:
                 self._snapshot = _prepared(self.store, cid)  # one reference swap, everything built
-                self.loaded_at = time.time()
                 gc.freeze()  # see freeze_catalogue()
             self.status = self.store.status()
             now = self._clock()
@@ -150,16 +148,15 @@ def _prepared(store: Store, cid: str) -> Snapshot:
     """Version ``cid`` loaded (integrity-checked) and indexed for resolution, ready to be served.
 
     The snapshot file is parsed piece by piece (``incremental``) so that this thread hands the
-    interpreter lock back to the event loop between pieces (every few ms) instead of holding it
-    for the whole parse; the cyclic GC is paused meanwhile (a full collection over a catalogue
-    being built would be one long pause), and its objects are frozen after the swap. Meanwhile
-    the interpreter switches threads every 0.5 ms, so a request waits at most that long for this
+    interpreter lock back to the event loop between pieces instead of holding it for the whole
+    parse; the cyclic GC is paused meanwhile (a full collection over a catalogue being built
+    would be one long pause), and its objects are frozen after the swap. Meanwhile the
+    interpreter switches threads every 0.5 ms, so a request waits at most that long for this
     thread to let go.
     """
     enabled = gc.isenabled()
     interval = sys.getswitchinterval()
     gc.disable()
-    # hand the interpreter to the event loop every 0.5 ms (not 5) while this thread works
     sys.setswitchinterval(min(interval, _SWAP_SWITCH_INTERVAL))
     try:
         snap = store.load(cid, incremental=True)

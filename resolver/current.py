@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from catalog.models import Snapshot
 from catalog.resolve import Resolution
@@ -52,7 +52,7 @@ def resolve(
     *,
     snapshot: Snapshot | None = None,
     catalog_version: str | None = None,
-    **kwargs,
+    **kwargs: Any,
 ) -> Resolution:
     if snapshot is None:
         snapshot = current_snapshot(catalog_version)

@@ -10,14 +10,14 @@ site; ``parse`` recognises it and returns ``ParseResult(moved=...)`` instead of 
 
 from __future__ import annotations
 
-import html
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from catalog.errors import ParseError
 from catalog.models import ImageRecord, ParseResult, Provenance, RegistryAccount
 from catalog.names import canonical_framework
+from scrapers.tables import Table, markdown_tables
 
 __all__ = ["COMMITS", "SOURCE", "START_URLS", "TAG_RE", "URL_PATTERN", "parse"]
 
@@ -95,76 +95,15 @@ _SERVING = frozenset({"vllm", "sglang", "djl-inference", "sagemaker-tritonserver
 
 
 # ---------------------------------------------------------------------------------------------
-# Markdown reading: headings and pipe tables, with the heading each table sits under.
-
-
-@dataclass
-class _Table:
-    heading: str
-    header: list[str]
-    rows: list[list[str]] = field(default_factory=list)
-    #: 0-based line number of each row, to tell whether a row is the document's last line.
-    row_lines: list[int] = field(default_factory=list)
-
-
-_SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_SETEXT_RE = re.compile(r"^\s*(?:={2,}|-{3,})\s*$")
-_ATX_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
-
-
-def _is_row(line: str) -> bool:
-    return line.lstrip().startswith("|")
-
-
-def _cells(line: str) -> list[str]:
-    s = line.strip()
-    if s.startswith("|"):
-        s = s[1:]
-    if s.endswith("|"):
-        s = s[:-1]
-    return [_clean(c) for c in s.split("|")]
-
-
-def _clean(cell: str) -> str:
-    cell = re.sub(r"<br\s*/?>", " ", cell, flags=re.IGNORECASE)
-    return " ".join(html.unescape(cell).split())
-
-
-def _tables(lines: list[str]) -> Iterator[_Table]:
-    heading = ""
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        atx = _ATX_RE.match(line)
-        if atx:
-            heading = atx.group(1).strip()
-            i += 1
-            continue
-        nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        if line.strip() and not _is_row(line) and _SETEXT_RE.match(nxt) and not _SEPARATOR_RE.match(line):
-            heading = line.strip()
-            i += 2
-            continue
-        if _is_row(line):
-            table = _Table(heading=heading, header=_cells(line))
-            i += 1
-            if i < len(lines) and _SEPARATOR_RE.match(lines[i]):
-                i += 1
-            while i < len(lines) and _is_row(lines[i]):
-                if not _SEPARATOR_RE.match(lines[i]):
-                    table.rows.append(_cells(lines[i]))
-                    table.row_lines.append(i)
-                i += 1
-            yield table
-            continue
-        i += 1
+# Columns, matched by name: ``scrapers.tables`` reads the markdown (one reader for every source);
+# rows are used as positional ``cells``, since their shape varies between the years' formats.
 
 
 def _norm(name: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", name.lower()).split())
 
 
-def _column(header: list[str], *patterns: str) -> int | None:
+def _column(header: Sequence[str], *patterns: str) -> int | None:
     """Index of the first header cell whose normalised name matches one of ``patterns``."""
     normed = [_norm(h) for h in header]
     for pat in patterns:
@@ -175,7 +114,7 @@ def _column(header: list[str], *patterns: str) -> int | None:
     return None
 
 
-def _cell(row: list[str], idx: int | None) -> str:
+def _cell(row: Sequence[str], idx: int | None) -> str:
     return row[idx] if idx is not None and idx < len(row) else ""
 
 
@@ -183,7 +122,7 @@ def _cell(row: list[str], idx: int | None) -> str:
 # The region table.
 
 
-def _is_region_table(header: list[str]) -> bool:
+def _is_region_table(header: Sequence[str]) -> bool:
     return _column(header, r"^code$", r"region code") is not None and _column(header, r"^region") is not None
 
 
@@ -193,7 +132,7 @@ def _available(cell: str) -> bool:
     )
 
 
-def _region_registries(table: _Table, prov: Provenance, warnings: list[str]) -> list[RegistryAccount]:
+def _region_registries(table: Table, prov: Provenance, warnings: list[str]) -> list[RegistryAccount]:
     h = table.header
     c_region = _column(h, r"^region$", r"^region name", r"^region")
     c_code = _column(h, r"^code$", r"region code")
@@ -205,7 +144,7 @@ def _region_registries(table: _Table, prov: Provenance, warnings: list[str]) -> 
         ("dlc-eia", _column(h, r"elastic inference", r"\beia\b")),
     ]
     out: list[RegistryAccount] = []
-    for row in table.rows:
+    for row in table.cells:
         code = _cell(row, c_code).strip().lower()
         if not code:
             continue
@@ -282,7 +221,7 @@ class _Context:
     warnings: list[str]
 
 
-def _image_records(table: _Table, row: list[str], uri: re.Match, ctx: _Context) -> list[ImageRecord]:
+def _image_records(table: Table, row: Sequence[str], uri: re.Match[str], ctx: _Context) -> list[ImageRecord]:
     h = table.header
     repo, tag = uri.group("repository"), uri.group("tag") or ""
     account, region = uri.group("account"), uri.group("region")
@@ -296,6 +235,7 @@ def _image_records(table: _Table, row: list[str], uri: re.Match, ctx: _Context) 
     for comp in (g["comp1"], g["comp2"]):
         if comp:
             cm = re.match(r"([a-z]+)(\d.*)", comp)
+            assert cm is not None  # TAG_RE's comp groups are letters then a digit
             extra.append((cm.group(1), cm.group(2)))
     processor = g["processor"] or g["processor_late"]
     if g["sdk"]:
@@ -420,7 +360,7 @@ def _moved_target(text: str) -> str | None:
     return text[m.start() : line_end if line_end != -1 else None].strip()
 
 
-def _check_truncated(table: _Table, last_line: int, url: str, text: str) -> None:
+def _check_truncated(table: Table, last_line: int, url: str, text: str) -> None:
     """Raise when the document ends inside a table row that was cut short.
 
     Detectable: the last row has fewer cells than its header, its URI has no tag or ends in
@@ -430,7 +370,7 @@ def _check_truncated(table: _Table, last_line: int, url: str, text: str) -> None
     """
     if not table.row_lines or table.row_lines[-1] != last_line:
         return
-    row = table.rows[-1]
+    row = table.cells[-1]
     closed = text.rstrip().endswith("|")
     cut = len(row) < len(table.header) or (not closed and not text.endswith("\n"))
     c_url = _column(table.header, r"example url", r"\burl\b", r"\buri\b", r"image")
@@ -459,12 +399,12 @@ def parse(text: str, url: str, fetched_at: str = "") -> ParseResult:
         raise _fail("expected markdown, got an HTML page (an error or login page?)", url)
 
     lines = text.splitlines()
-    last_line = max((i for i, ln in enumerate(lines) if ln.strip()), default=-1)
+    last_line = max((n for n, ln in enumerate(lines, 1) if ln.strip()), default=0)  # 1-based
     result = ParseResult()
     ctx = _Context(url=url, fetched_at=fetched_at, dlc_accounts={}, warnings=result.warnings)
     prov = Provenance(source=SOURCE, url=url, fetched_at=fetched_at, facts=("region", "account"))
 
-    tables = list(_tables(lines))
+    tables = markdown_tables(text)
     for table in tables:
         _check_truncated(table, last_line, url, text)
     for table in tables:
@@ -473,14 +413,14 @@ def parse(text: str, url: str, fetched_at: str = "") -> ParseResult:
             result.registries.extend(regs)
             ctx.dlc_accounts.update({r.region: r.account for r in regs if r.family == "dlc"})
 
-    seen: dict[tuple, ImageRecord] = {}
+    seen: dict[tuple[tuple[str, ...], tuple[str, ...]], ImageRecord] = {}
     image_tables = 0
     for table in tables:
         if _is_region_table(table.header):
             continue
         c_url = _column(table.header, r"example url", r"\burl\b", r"\buri\b", r"image")
         if c_url is None:
-            if any(_URI_RE.search(" ".join(r)) for r in table.rows):
+            if any(_URI_RE.search(" ".join(r)) for r in table.cells):
                 raise _fail(
                     f"a table under {table.heading!r} lists image URIs but has no 'Example URL' column "
                     f"(header: {' | '.join(table.header)!r}); the file's format changed",
@@ -488,7 +428,7 @@ def parse(text: str, url: str, fetched_at: str = "") -> ParseResult:
                 )
             continue
         found = False
-        for row in table.rows:
+        for row in table.cells:
             for m in _URI_RE.finditer(_cell(row, c_url)):
                 found = True
                 tag = m.group("tag") or ""

@@ -38,6 +38,7 @@ import yaml
 
 from catalog.errors import ParseError
 from catalog.models import ImageRecord, ParseResult, Provenance
+from catalog.names import REPOSITORY_FRAMEWORKS
 
 __all__ = ["SOURCE", "TREE_URL", "URL_PATTERN", "parse", "raw_url"]
 
@@ -60,12 +61,6 @@ _FACTS = ("repository", "tags", "version", "processor", "py_version", "cuda", "o
 _ALGORITHM_REPOS = frozenset({"sagemaker-scikit-learn", "sagemaker-xgboost", "huggingface-tei"})
 #: Images that serve both training and inference from one repository.
 _DUAL_SCOPE_REPOS = frozenset({"sagemaker-scikit-learn", "sagemaker-xgboost"})
-_FIXED_FRAMEWORKS = {
-    "sagemaker-scikit-learn": "sklearn",
-    "sagemaker-xgboost": "xgboost",
-    "djl-inference": "djl-inference",
-    "huggingface-tei": "huggingface-tei",
-}
 _PROCESSORS = {"cpu": "cpu", "gpu": "gpu", "cuda": "gpu", "neuronx": "neuronx", "neuron": "neuron"}
 
 
@@ -172,8 +167,8 @@ def _str(value) -> str | None:
 
 def _framework(directory: str, yaml_framework: str) -> tuple[str, str | None]:
     """(canonical framework, base framework) from the data directory and the YAML's display name."""
-    if directory in _FIXED_FRAMEWORKS:
-        return _FIXED_FRAMEWORKS[directory], None
+    if directory in REPOSITORY_FRAMEWORKS:
+        return REPOSITORY_FRAMEWORKS[directory], None
     for base in ("pytorch", "tensorflow"):
         if directory.startswith(f"huggingface-{base}"):
             return "huggingface", base

@@ -12,7 +12,7 @@ import yaml
 
 from catalog.errors import ParseError
 from catalog.models import ParseResult
-from catalog.names import canonical_framework
+from catalog.names import REPOSITORY_FRAMEWORKS, canonical_framework
 
 __all__ = ["SOURCE", "URL", "URL_PATTERN", "parse"]
 
@@ -21,20 +21,19 @@ URL = "https://raw.githubusercontent.com/aws/deep-learning-containers/main/docs/
 URL_PATTERN = re.compile(
     r"^https://raw\.githubusercontent\.com/aws/deep-learning-containers/[^/]+/docs/src/legacy/legacy_support\.ya?ml$"
 )
-#: Keys the file may use -> the SageMaker SDK framework name (others go through canonical_framework).
-_FRAMEWORKS = {"scikit-learn": "sklearn", "sagemaker-scikit-learn": "sklearn", "sagemaker-xgboost": "xgboost"}
 
 
 def _framework(key: str) -> str:
     name = canonical_framework(key)
-    name = _FRAMEWORKS.get(name, name)
+    if name in REPOSITORY_FRAMEWORKS:
+        return REPOSITORY_FRAMEWORKS[name]
     for prefix in ("huggingface", "tensorflow", "pytorch", "autogluon"):
-        if name.startswith(f"{prefix}-") and name != "huggingface-tei":
+        if name.startswith(f"{prefix}-"):
             return prefix
     return name
 
 
-def _date(value) -> str | None:
+def _date(value: object) -> str | None:
     if value is None or value == "":
         return None
     return value.isoformat() if hasattr(value, "isoformat") else str(value)

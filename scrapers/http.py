@@ -21,11 +21,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 import diskcache
@@ -34,6 +33,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
 from catalog.errors import SourceError
+from catalog.times import now_iso
 
 __all__ = [
     "RETRY_STATUSES",
@@ -153,10 +153,6 @@ class FetchStats:
     mirror_reads: int = 0
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _sha256(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
@@ -224,12 +220,12 @@ class Fetcher:
         except UnicodeDecodeError as exc:
             raise SourceError(f"{url}: mirror file {path} is not UTF-8 text ({exc.reason})", url=url) from exc
         self.stats.mirror_reads += 1
-        return Document(url=url, text=text, fetched_at=_now(), status="mirror", sha256=_sha256(body))
+        return Document(url=url, text=text, fetched_at=now_iso(), status="mirror", sha256=_sha256(body))
 
     def _get(self, url: str) -> Document:
         target = self.rewrite(url) if self.rewrite is not None else url
         where = url if target == url else f"{url} (via {target})"
-        cached: dict | None = self.cache.get(target) if self.cache is not None else None
+        cached: dict[str, Any] | None = self.cache.get(target) if self.cache is not None else None
         headers: dict[str, str] = {}
         if cached:
             if cached.get("etag"):
@@ -253,7 +249,7 @@ class Fetcher:
             return Document(
                 url=url,
                 text=cached["text"],
-                fetched_at=_now(),
+                fetched_at=now_iso(),
                 status="not-modified",
                 etag=cached.get("etag"),
                 last_modified=cached.get("last_modified"),
@@ -275,7 +271,7 @@ class Fetcher:
         return Document(
             url=url,
             text=text,
-            fetched_at=_now(),
+            fetched_at=now_iso(),
             status="fetched",
             etag=etag,
             last_modified=last_modified,

@@ -29,6 +29,9 @@ from catalog.models import Conflict, ImageRecord, ParseResult
 
 __all__ = ["MergeInput", "merge"]
 
+#: An image's identity, ``ImageRecord.key``.
+RecordKey = tuple[str, ...]
+
 #: Source precedence: earlier wins where sources disagree.
 IMAGE_SOURCES = ("dlc-image-data", "dlc-available-images", "aws-docs-ecr-paths")
 #: The SDK's configuration, newest line first: where the two disagree the first wins.
@@ -91,7 +94,7 @@ def _py_compatible(a: str | None, b: str | None) -> bool:
     return len(short) == 3 and long_.startswith(short)
 
 
-def _docs_key(r: ImageRecord) -> tuple:
+def _docs_key(r: ImageRecord) -> tuple[str, str, str, str, str]:
     return (r.repository, r.version, r.image_scope, r.processor, r.arch)
 
 
@@ -120,7 +123,7 @@ def merge(inp: MergeInput) -> tuple[list[ImageRecord], dict[str, dict[str, str]]
     registries = _registries(inp, conflicts)
 
     # 1. Verbatim images (YAML first, then available_images.md), keyed by identity.
-    by_key: dict[tuple, ImageRecord] = {}
+    by_key: dict[RecordKey, ImageRecord] = {}
     for source in IMAGE_SOURCES[:2]:
         for _url, res in inp.parsed(source):
             for rec in res.images:
@@ -148,7 +151,7 @@ def merge(inp: MergeInput) -> tuple[list[ImageRecord], dict[str, dict[str, str]]
 
     # 2. Docs-page images: one claim per region page; group them, then attach to the verbatim
     #    images they describe, or keep them as images of their own (with derived tags).
-    docs: dict[tuple, ImageRecord] = {}
+    docs: dict[RecordKey, ImageRecord] = {}
     for _url, res in inp.parsed("aws-docs-ecr-paths"):
         for rec in res.images:
             prev = docs.get(rec.key)
@@ -158,7 +161,7 @@ def merge(inp: MergeInput) -> tuple[list[ImageRecord], dict[str, dict[str, str]]
                 docs[rec.key] = replace(prev, accounts=accounts, provenance=prov)
             else:
                 docs[rec.key] = rec
-    verbatim_by_docs_key: dict[tuple, list[tuple]] = defaultdict(list)
+    verbatim_by_docs_key: dict[tuple[str, str, str, str, str], list[RecordKey]] = defaultdict(list)
     for key, rec in by_key.items():
         verbatim_by_docs_key[_docs_key(rec)].append(key)
     for rec in docs.values():
@@ -172,18 +175,9 @@ def merge(inp: MergeInput) -> tuple[list[ImageRecord], dict[str, dict[str, str]]
             continue
         for k in targets:
             v = by_key[k]
-            for region, acct in rec.accounts.items():
-                have = v.accounts.get(region)
-                if have and have != acct:
-                    conflicts.append(
-                        Conflict(
-                            f"{v.repository} in {region}",
-                            "account",
-                            ((have, v.provenance[0].url), (acct, rec.provenance[0].url)),
-                            winner=have,
-                            reason="a verbatim image source wins over the retired docs pages",
-                        )
-                    )
+            _account_conflicts(
+                v, rec, v.repository, "a verbatim image source wins over the retired docs pages", conflicts
+            )
             extra_regions = {r: a for r, a in rec.accounts.items() if r not in v.accounts}
             by_key[k] = replace(
                 v,
@@ -206,7 +200,7 @@ def merge(inp: MergeInput) -> tuple[list[ImageRecord], dict[str, dict[str, str]]
             if dates:
                 rec = replace(rec, ga=dates[0], eop=dates[1])
         images.append(rec)
-    uniq: dict[tuple, Conflict] = {}
+    uniq: dict[tuple[str, str, tuple[tuple[str, str], ...]], Conflict] = {}
     for c in conflicts:
         uniq.setdefault((c.subject, c.field, c.claims), c)
     return images, registries, [uniq[k] for k in sorted(uniq)]
@@ -221,9 +215,9 @@ def _scopes_of(rec: ImageRecord) -> set[str]:
     return scopes
 
 
-def _sdk_images(inp: MergeInput, conflicts: list[Conflict]) -> dict[tuple, ImageRecord]:
+def _sdk_images(inp: MergeInput, conflicts: list[Conflict]) -> dict[RecordKey, ImageRecord]:
     """The SDK entries of both lines folded by identity; the newer line wins, disagreements are kept."""
-    out: dict[tuple, ImageRecord] = {}
+    out: dict[RecordKey, ImageRecord] = {}
     for source in SDK_SOURCES:
         for _url, res in inp.parsed(source):
             for rec in res.images:
@@ -278,10 +272,15 @@ def _account_conflicts(
 
 
 def _join_sdk_images(
-    by_key: dict[tuple, ImageRecord], sdk: dict[tuple, ImageRecord], conflicts: list[Conflict]
+    by_key: dict[RecordKey, ImageRecord], sdk: dict[RecordKey, ImageRecord], conflicts: list[Conflict]
 ) -> None:
-    """Fold SDK entries into the verbatim images they describe (in place); keep the rest as images."""
-    index: dict[tuple, list[tuple]] = defaultdict(list)
+    """Fold SDK entries into the verbatim images they describe (in place); keep the rest as images.
+
+    A build variant the SDK names (DJL's ``tensorrtllm0.8.0``, a Neuron ``sdk2.19.1``) must appear in
+    the verbatim image's pinned tag: one DJL version ships several engines in one repository.
+    """
+    sdk_names = frozenset(r.framework for r in sdk.values())
+    index: dict[tuple[str, str, str, str, str], list[RecordKey]] = defaultdict(list)
     for key, rec in by_key.items():
         if rec.platform == "ec2":
             continue  # the SDK names SageMaker images only
@@ -292,23 +291,33 @@ def _join_sdk_images(
         targets = [
             k
             for k in cands
-            if _py_compatible(by_key[k].py_version, rec.py_version)
+            # the SDK lists "py3" and "py36" of one version as two images with two tags: join equals
+            if _same_or_unknown(by_key[k].py_version, rec.py_version)
             and _same_or_unknown(by_key[k].base_framework_version, rec.base_framework_version)
+            and (rec.base_framework or not rec.variant or any(rec.variant in t for t in by_key[k].tags[:1]))
         ]
         if not targets:
             prev = by_key.get(rec.key)
-            by_key[rec.key] = _join_one(prev, rec, conflicts) if prev else rec
+            by_key[rec.key] = _join_one(prev, rec, conflicts, sdk_names) if prev else rec
             continue
         for k in targets:
-            by_key[k] = _join_one(by_key[k], rec, conflicts)
+            by_key[k] = _join_one(by_key[k], rec, conflicts, sdk_names)
 
 
 def _same_or_unknown(a: str | None, b: str | None) -> bool:
     return a is None or b is None or a == b
 
 
-def _join_one(v: ImageRecord, sdk: ImageRecord, conflicts: list[Conflict]) -> ImageRecord:
-    """One verbatim record ``v`` plus what the SDK says of the same image."""
+def _join_one(
+    v: ImageRecord, sdk: ImageRecord, conflicts: list[Conflict], sdk_names: frozenset[str] = frozenset()
+) -> ImageRecord:
+    """One verbatim record ``v`` plus what the SDK says of the same image.
+
+    The SDK's framework name becomes the record's; the verbatim source's name is kept as another
+    name only when the SDK does not use it for other images (an image the DLC data files under
+    ``huggingface`` but the SDK under ``huggingface-training-compiler`` must not answer plain
+    ``huggingface`` queries).
+    """
     subject = f"{v.repository}:{v.tags[0] if v.tags else v.version}"
     _account_conflicts(
         v, sdk, subject, "the image's own data (and its region table) wins over the SDK", conflicts
@@ -323,7 +332,9 @@ def _join_one(v: ImageRecord, sdk: ImageRecord, conflicts: list[Conflict]) -> Im
                 reason="the image's own data wins over the SDK",
             )
         )
-    names = tuple(dict.fromkeys(n for n in (v.framework, *v.also_known_as) if n != sdk.framework))
+    names = tuple(
+        dict.fromkeys(n for n in (v.framework, *v.also_known_as) if n != sdk.framework and n not in sdk_names)
+    )
     sdk_tags = dict(sdk.sdk_tags)
     sdk_tags.update(v.sdk_tags)
     return replace(

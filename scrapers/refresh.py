@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from catalog.errors import CatalogError, CorruptDocument, RefreshRefused, SmcatError, SourceMoved
 from catalog.models import ParseResult, Snapshot
 from catalog.store import DEFAULT_MAX_LOSS, Diff, Store, make_snapshot
+from catalog.times import now_iso
 from scrapers.merge import MergeInput, merge
 from scrapers.registry import SCRAPERS, Scraper, scraper_for_url
 
@@ -34,7 +35,7 @@ class SourceReport:
     """How one source did in a refresh."""
 
     name: str
-    status: str = "ok"  # ok | moved | failed
+    status: str = "ok"  # ok | failed
     documents: int = 0
     images: int = 0
     registries: int = 0
@@ -129,15 +130,13 @@ def _collect_source(
                             seen.add(link)
                             queue.append(link)
         yielded = rep.images or rep.registries or any(r.lifecycle for _, r in inp.parsed(scraper.name))
-        if not yielded and not scraper.may_be_empty:
+        if not yielded:
             rep.status = "failed"
             rep.error = (
                 f"{scraper.name} parsed to nothing from {rep.documents} document(s)"
                 + (f" ({'; '.join(rep.moved)})" if rep.moved else "")
                 + "; the upstream format may have changed. Check it with 'smcat scrape'."
             )
-        elif rep.moved and not yielded:
-            rep.status = "moved"
     except SmcatError as e:
         rep.status = "failed"
         rep.error = str(e)
@@ -188,10 +187,6 @@ def build_snapshot(inp: MergeInput, reports: list[SourceReport], *, now: datetim
     return make_snapshot(images, sources=sources, registries=registries, conflicts=conflicts, now=now)
 
 
-def _now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def record_status(store: Store, report: RefreshReport) -> dict:
     """Update ``status.json``: per source last attempt / success / change and current failure.
 
@@ -201,7 +196,7 @@ def record_status(store: Store, report: RefreshReport) -> dict:
         status = store.status()
     except CorruptDocument:
         status = {}
-    now = _now_iso()
+    now = now_iso()
     sources = status.setdefault("sources", {})
     for rep in report.sources:
         st = sources.setdefault(rep.name, {})

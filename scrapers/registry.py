@@ -33,10 +33,8 @@ class Scraper:
     name: str
     description: str
     parse: Parse
-    url_pattern: re.Pattern
+    url_pattern: re.Pattern[str]
     start_urls: tuple[str, ...]
-    #: A source that may legitimately yield no images itself (an index, a tree listing).
-    may_be_empty: bool = False
 
 
 SCRAPERS: tuple[Scraper, ...] = (

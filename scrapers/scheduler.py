@@ -12,29 +12,24 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from catalog.times import parse_duration
 
 __all__ = ["Run", "backoff_delay", "next_delay", "parse_interval", "run_every"]
 
 log = logging.getLogger(__name__)
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_INTERVAL_RE = re.compile(r"^\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>[smhd]?)\s*$", re.IGNORECASE)
 MIN_FIRST_BACKOFF = 1.0
 MAX_FIRST_BACKOFF = 300.0
 
 
 def parse_interval(text: str) -> float:
-    """``"6h"``, ``"30m"``, ``"90s"``, ``"1d"`` or a bare number of seconds -> seconds (> 0)."""
-    m = _INTERVAL_RE.match(str(text))
-    if not m:
-        raise ValueError(
-            f"Invalid interval: {text!r}. Use a number with a unit s, m, h or d, e.g. 90s, 30m, 6h, 1d."
-        )
-    seconds = float(m["n"]) * _UNITS[(m["unit"] or "s").lower()]
+    """``"6h"``, ``"30m"`` (minutes), ``"90s"``, ``"1d"`` or a bare number of seconds -> seconds (> 0),
+    in ``catalog.times``'s one duration grammar."""
+    seconds = parse_duration(text, bare_unit="s", what="interval", examples="90s, 30m, 6h, 1d")
     if seconds <= 0:
         raise ValueError(f"Invalid interval: {text!r}. It must be longer than zero.")
     return seconds
@@ -63,7 +58,7 @@ def backoff_delay(interval: float, failures: int, max_backoff: float | None = No
     ``interval / 8`` (between 1 s and 5 min), capped at ``max_backoff`` (default the interval)."""
     cap = interval if max_backoff is None else min(max_backoff, interval)
     first = min(max(interval / 8, MIN_FIRST_BACKOFF), MAX_FIRST_BACKOFF, cap)
-    return min(first * 2 ** (failures - 1), cap)
+    return min(first * 2.0 ** (failures - 1), cap)
 
 
 def _ok(result: object) -> bool:

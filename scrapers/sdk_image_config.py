@@ -40,6 +40,7 @@ from typing import Any
 
 from catalog.errors import ParseError
 from catalog.models import ImageRecord, ParseResult, Provenance
+from catalog.versions import parse_image_version
 
 __all__ = ["LIST_URL_V2", "LIST_URL_V3", "NOT_IMAGES", "URL_PATTERN_V2", "URL_PATTERN_V3", "parse"]
 
@@ -174,16 +175,45 @@ def _aliases_to(block: Mapping[str, Any], target: str) -> tuple[str, ...]:
     return tuple(a for a, t in aliases.items() if t == target and a != target)
 
 
+def _is_moving(alias: str, target: str, leaf: Mapping[str, Any]) -> bool:
+    """Does ``alias`` name the target's own image (a moving tag), or an image of its own?
+
+    ``2.1`` -> ``2.1.3`` is a family alias: the moving tag ``2.1-gpu-py310`` and the target are one
+    image. With a ``tag_prefix`` the tag does not depend on the spelling (TGI's ``2.0`` -> ``2.4.0``
+    builds the 2.4.0 tag): one image. Otherwise a full version aliased to another
+    (Neo TensorFlow ``2.4.2`` -> ``2.9.2``) shares the target's settings but builds its own tag,
+    ``2.4.2-cpu-py3``: another image, recorded as one. ``latest`` is never a version of its own.
+    """
+    if alias == "latest" or leaf.get("tag_prefix"):
+        return True
+    a, t = parse_image_version(alias), parse_image_version(target)
+    if a is None or t is None:
+        return True
+    return len(a.release) < len(t.release) and t.release[: len(a.release)] == a.release
+
+
 def _leaves(name: str, doc: Mapping[str, Any]) -> Iterator[_Leaf]:
     for scope, block in _scopes(doc):
         top_procs = block.get("processors") or doc.get("processors")
+        aliases = block.get("version_aliases") or {}
         for version, vconf in (block.get("versions") or {}).items():
             if not isinstance(vconf, dict):
                 continue
-            spellings = (version, *_aliases_to(block, version))
+            # a version key that is also an alias of another is read through the alias: its own
+            # spelling leads elsewhere, but the aliases that point here still read this entry
+            own = (version,) if aliases.get(version, version) == version else ()
+            spellings = (*own, *_aliases_to(block, version))
+            if not spellings:
+                continue
             if "registries" in vconf:
                 procs = vconf.get("processors") or top_procs
-                yield _Leaf(scope, version, spellings, vconf, tuple(procs) if procs else (None,))
+                p = tuple(procs) if procs else (None,)
+                moving = tuple(sp for sp in spellings if sp == version or _is_moving(sp, version, vconf))
+                if moving:
+                    yield _Leaf(scope, version, moving, vconf, p)
+                for sp in spellings:
+                    if sp not in moving:  # an image of its own, built from the target's settings
+                        yield _Leaf(scope, sp, (sp,), vconf, p)
                 continue
             for base, bconf in vconf.items():  # Hugging Face: one entry per base framework version
                 if not (isinstance(bconf, dict) and "registries" in bconf and _HF_BASE.match(base)):
@@ -203,9 +233,8 @@ def _leaves(name: str, doc: Mapping[str, Any]) -> Iterator[_Leaf]:
 def _records(name: str, doc: Mapping[str, Any], prov: Provenance) -> Iterator[ImageRecord]:
     for lf in _leaves(name, doc):
         leaf = lf.leaf
-        repo = leaf.get("repository")
         registries = leaf.get("registries")
-        if not isinstance(repo, str) or not isinstance(registries, dict) or not registries:
+        if not leaf.get("repository") or not isinstance(registries, dict) or not registries:
             continue
         accounts = {str(r): str(a) for r, a in registries.items()}
         pys: tuple[str | None, ...] = tuple(leaf.get("py_versions") or ()) or (None,)
@@ -213,6 +242,9 @@ def _records(name: str, doc: Mapping[str, Any], prov: Provenance) -> Iterator[Im
         if scope == "inference_graviton":
             scope, arch = "inference", "arm64"
         for raw_proc in lf.processors:
+            repo = _repository(leaf, raw_proc)
+            if repo is None:
+                continue
             procs = (raw_proc,) if raw_proc else ("cpu", "gpu")
             for py in pys:
                 tags = {
@@ -229,7 +261,7 @@ def _records(name: str, doc: Mapping[str, Any], prov: Provenance) -> Iterator[Im
                     base_fw, base_v = (m["fw"], m["version"]) if m else (None, None)
                 extra = [("container_version", cv)] if cv else []
                 # one transformers version on several bases is several images
-                variant = _variant(leaf, lf.version) or _neuron_sdk(leaf, repo) or lf.base
+                variant = lf.base or _variant(leaf, lf.version) or _neuron_sdk(leaf, repo)
                 # the SDK's "" version (Model Monitor) builds a URI with no tag: Docker's "latest"
                 version = lf.version or "latest"
                 if not lf.version:
@@ -241,7 +273,7 @@ def _records(name: str, doc: Mapping[str, Any], prov: Provenance) -> Iterator[Im
                         image_scope=scope,
                         processor=_processor(proc, repo),
                         repository=repo,
-                        tags=(tags[full_key] or "latest",),
+                        tags=(tags.get(full_key, next(iter(tags.values()))) or "latest",),
                         py_version=py,
                         cuda=cm["cuda"] if cm and cm["cuda"] else None,
                         os=cm["os"] if cm and cm["os"] else None,
@@ -254,6 +286,14 @@ def _records(name: str, doc: Mapping[str, Any], prov: Provenance) -> Iterator[Im
                         sdk_tags=tuple(sorted(tags.items())),
                         provenance=(prov,),
                     )
+
+
+def _repository(leaf: Mapping[str, Any], proc: str | None) -> str | None:
+    """The repository of a leaf; a mapping per processor (``{"cpu": ..., "gpu": ...}``) is read as one."""
+    repo = leaf.get("repository")
+    if isinstance(repo, dict):
+        repo = repo.get(proc or "")
+    return repo if isinstance(repo, str) and repo else None
 
 
 def _processor(proc: str, repo: str) -> str:
@@ -299,7 +339,7 @@ def _tag(
 ) -> str:
     """The tag the SDK builds for this image when asked for it with these spellings."""
     leaf = lf.leaf
-    repo = str(leaf["repository"])
+    repo = _repository(leaf, proc) or ""
     fixed = _ARM64_TAGS.get((name, lf.version)) if arch == "arm64" else None
     if fixed:
         return fixed
@@ -313,7 +353,7 @@ def _tag(
     if name in _HF_FRAMEWORKS and base_spelled:
         m = _HF_BASE.match(base_spelled)
         base_v = m["version"] if m else base_spelled
-        version_part = lf.version if name == "huggingface-training-compiler" else spelled
+        version_part = spelled
         if name == "huggingface-neuronx" or name == "huggingface-neuron":
             version_part = lf.version  # the SDK resolves the alias for Neuron repositories
             base_full = _HF_BASE.match(lf.base or "")

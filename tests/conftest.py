@@ -31,3 +31,9 @@ def _no_ambient_aws_region(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: py
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path_factory.getbasetemp() / "no-aws-config"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(autouse=True)
+def _package_cache_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Imports under test keep their packaging cache out of the developer's home directory."""
+    monkeypatch.setenv("SMCAT_PACKAGE_CACHE", str(tmp_path_factory.getbasetemp() / "package-cache"))

@@ -3,40 +3,32 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from pathlib import Path
 
 import click
 
 from catalog.errors import RefreshRefused
+from catalog.paths import http_cache_dir
+from catalog.plural import plural
 from catalog.snapshot_io import record_to_dict
 from catalog.store import Diff, Store, diff_snapshots
+from catalog.times import now_iso
+from resolver.cli.options import catalog_option, json_option
 from resolver.cli.output import console, emit_json, err_console, table
 from resolver.stores import open_any_store as open_store
 
 __all__ = ["register"]
 
-_catalog_opt = click.option(
-    "--catalog",
-    "catalog_dir",
-    envvar="SMCAT_CATALOG",
-    metavar="DIR|s3://BUCKET/PREFIX",
-    help="Catalogue location (default: $SMCAT_CATALOG or ~/.local/share/smcat/catalog, "
-    "overlaid on the snapshot shipped with smcat).",
-)
-_json_opt = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
-
-
-def _default_http_cache() -> Path:
-    import os
-
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "smcat" / "http"
+_catalog_opt = catalog_option()
+_json_opt = json_option()
 
 
 def _print_diff(d: Diff, *, limit: int = 20) -> None:
     console.print(
-        f"diff {d.old or '(none)'} -> {d.new}: +{len(d.added)} images, -{len(d.removed)} images, "
-        f"~{len(d.changed)} changed, regions +{len(d.regions_added)} -{len(d.regions_removed)}"
+        f"diff {d.old or '(none)'} -> {d.new}: +{plural(len(d.added), 'image')}, "
+        f"-{plural(len(d.removed), 'image')}, ~{len(d.changed)} changed, "
+        f"regions +{len(d.regions_added)} -{len(d.regions_removed)}"
     )
     for label, items in (("+", d.added), ("-", d.removed)):
         for k in items[:limit]:
@@ -112,12 +104,6 @@ def _exit_code(report) -> int:
     return 1 if report.outcome == "failed" else RefreshRefused.exit_code
 
 
-def _utc_now() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _duration(seconds: float) -> str:
     seconds = round(seconds)
     h, rest = divmod(seconds, 3600)
@@ -146,7 +132,7 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
         rep = run.result
         nxt = None if run.next_delay is None else round(run.next_delay, 1)
         if as_json:
-            data = {"run": run.number, "at": _utc_now(), "next_in_seconds": nxt}
+            data = {"run": run.number, "at": now_iso(), "next_in_seconds": nxt}
             if rep is not None:
                 note = _note_of(store, rep)
                 data.update(rep.to_dict(), summary=note.to_dict() if note else None)
@@ -164,7 +150,7 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
         else:
             what = f"{rep.outcome}: {rep.reason}"
         when = "stopping" if nxt is None else f"next in {_duration(nxt)}"
-        click.echo(f"{_utc_now()} run {run.number}: {what}; {when}")
+        click.echo(f"{now_iso()} run {run.number}: {what}; {when}")
 
     try:
         runs = run_every(once, every, jitter=jitter, stop=stop, on_result=report_run, max_runs=max_runs)
@@ -172,7 +158,9 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if signalled:
-        err_console.print(f"stopped by signal {signal.Signals(signalled[0]).name} after {len(runs)} run(s)")
+        err_console.print(
+            f"stopped by signal {signal.Signals(signalled[0]).name} after {plural(len(runs), 'run')}"
+        )
         return 0
     if not runs:
         return 0
@@ -183,9 +171,12 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
 @click.option(
     "--mirror",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Read sources from a mirror directory laid out as DIR/HOST/PATH instead of the network.",
+    metavar="DIR",
+    help="Read the sources from DIR (laid out as DIR/HOST/PATH) instead of the network: for "
+    "air-gapped sites that sync the sources themselves. (../shared/sources/mirror, which the tests "
+    "use, is a development replay of recorded sources, not part of a clone.)",
 )
-@_catalog_opt
+@catalog_option(create=True)
 @click.option("--force", is_flag=True, help="Publish even if a source failed or many images would be lost.")
 @click.option(
     "--max-loss",
@@ -198,7 +189,7 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="SMCAT_HTTP_CACHE",
-    help="Conditional-GET cache directory (default: <catalog>/http-cache).",
+    help="Conditional-GET cache directory (default: $XDG_CACHE_HOME/smcat/http, ~/.cache/smcat/http).",
 )
 @click.option(
     "--every",
@@ -235,7 +226,7 @@ def refresh(mirror, catalog_dir, force, max_loss, cache_dir, every, jitter, max_
 
     store = open_store(catalog_dir)
     fetcher = Fetcher(
-        make_session(), cache_dir=None if mirror else (cache_dir or _default_http_cache()), mirror=mirror
+        make_session(), cache_dir=None if mirror else (cache_dir or http_cache_dir()), mirror=mirror
     )
     if every is not None:
 
@@ -313,8 +304,15 @@ def show(version, catalog_dir, framework, as_json) -> None:
         )
         return
     console.print(
-        f"version {snap.id} (created {snap.created_at}): {len(snap.images)} images, "
-        f"{len(snap.regions)} regions, {len(snap.conflicts)} conflicts"
+        f"version {snap.id} (created {snap.created_at}): {plural(len(snap.images), 'image')}, "
+        f"{plural(len(snap.regions), 'region')}, {plural(len(snap.conflicts), 'conflict')}"
+        + (
+            " ("
+            + ", ".join(f"{k}: {n}" for k, n in sorted(Counter(c.kind for c in snap.conflicts).items()))
+            + ")"
+            if snap.conflicts
+            else ""
+        )
     )
     console.print(
         table(
@@ -409,19 +407,42 @@ def conflicts(version, catalog_dir, as_json) -> None:
         console.print(f"no conflicts in {snap.id}")
         return
     rows = [
-        [c["subject"], c["field"], "; ".join(f"{cl['value']} ({cl['url']})" for cl in c["claims"])]
+        [
+            c["subject"],
+            c["field"],
+            "; ".join(f"{cl['value']} ({cl['url']})" for cl in c["claims"]),
+            str(c.get("winner") or ""),
+            str(c.get("reason") or ""),
+        ]
         for c in found
     ]
-    console.print(table(f"{len(rows)} conflicts in {snap.id}", ["subject", "field", "claims"], rows))
+    kinds = Counter(c["field"] for c in found)
+    title = (
+        f"{plural(len(rows), 'conflict')} in {snap.id} ("
+        + ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items()))
+        + ")"
+    )
+    console.print(table(title, ["subject", "field", "claims", "kept", "why"], rows))
 
 
 @catalog.command()
 @click.argument("version")
 @_catalog_opt
-def use(version, catalog_dir) -> None:
+@_json_opt
+def use(version, catalog_dir, as_json) -> None:
     """Pin the current version to VERSION (roll back or forward)."""
-    vid = open_store(catalog_dir).set_current(version)
-    console.print(f"current version is now {vid}")
+    from catalog.errors import SmcatError
+
+    store = open_store(catalog_dir)
+    try:
+        previous = store.load().id
+    except SmcatError:  # a missing or broken pointer: 'use' is the repair
+        previous = None
+    vid = store.set_current(version)
+    if as_json:
+        emit_json({"catalog": store.location, "current": vid, "previous": previous})
+        return
+    console.print(f"current version is now {vid} (was {previous or 'none'})")
 
 
 @click.command()
@@ -462,8 +483,8 @@ def scrape(source, path, url, as_json) -> None:
         emit_json(data)
         return
     console.print(
-        f"{sc.name}: {len(res.images)} images, {len(res.registries)} registry accounts, "
-        f"{len(res.links)} links, {len(res.lifecycle)} lifecycle entries"
+        f"{sc.name}: {plural(len(res.images), 'image')}, {plural(len(res.registries), 'registry account')}, "
+        f"{plural(len(res.links), 'link')}, {plural(len(res.lifecycle), 'lifecycle entry')}"
         + (f", MOVED -> {res.moved}" if res.moved else "")
     )
     for r in res.images[:50]:

@@ -2,35 +2,36 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 
 import click
 
-from catalog.times import age_seconds
+from catalog.plural import plural
+from catalog.times import DURATION_UNITS, age_seconds, parse_duration
+from resolver.cli.options import catalog_option, json_option
 from resolver.cli.output import console, emit_json, table
 from resolver.stores import open_any_store as open_store
 
 __all__ = ["parse_within", "register"]
 
-_catalog_opt = click.option(
-    "--catalog",
-    "catalog_dir",
-    envvar="SMCAT_CATALOG",
-    help="Catalogue directory or s3://bucket/prefix (default: $SMCAT_CATALOG or "
-    "~/.local/share/smcat/catalog, overlaid on the snapshot shipped with smcat).",
-)
-_json_opt = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
-_WITHIN_RE = re.compile(r"^\s*(\d+)\s*([dwmy]?)\s*$", re.IGNORECASE)
-_UNIT_DAYS = {"": 1, "d": 1, "w": 7, "m": 30, "y": 365}
+_catalog_opt = catalog_option()
+_json_opt = json_option()
+_WITHIN_EXAMPLES = "90d, 12w, 6mo, 1y or a number of days"
+_DAY = DURATION_UNITS["d"]
 
 
 def parse_within(value: str) -> int:
-    """``90d``, ``12w``, ``6m`` (30-day months), ``1y`` or a bare number of days -> days."""
-    m = _WITHIN_RE.match(str(value))
-    if not m:
-        raise ValueError(f"Invalid duration: {value!r}. Use e.g. 90d, 12w, 6m, 1y or a number of days.")
-    return int(m[1]) * _UNIT_DAYS[m[2].lower()]
+    """``90d``, ``12w``, ``6mo`` (30-day months), ``1y`` or a bare number of days -> whole days.
+
+    ``catalog.times``'s grammar, where ``m`` is minutes: ``6m`` (six months here before that
+    grammar was shared) is refused, naming ``6mo``, rather than read as six minutes."""
+    seconds = parse_duration(value, bare_unit="d", examples=_WITHIN_EXAMPLES)
+    if seconds % _DAY:
+        raise ValueError(
+            f"Invalid duration: {value!r} is not a whole number of days"
+            f" (m is minutes, mo months). Use e.g. {_WITHIN_EXAMPLES}."
+        )
+    return int(seconds // _DAY)
 
 
 class _Within(click.ParamType):
@@ -91,7 +92,7 @@ def status(catalog_dir, as_json) -> None:
         return
     console.print(
         f"catalogue {data['catalog']}: current version {snap.id} (created {snap.created_at}, "
-        f"{data['age']} ago), {len(snap.images)} images"
+        f"{data['age']} ago), {plural(len(snap.images), 'image')}"
     )
     last = st.get("last_refresh")
     if last:
@@ -129,7 +130,7 @@ def status(catalog_dir, as_json) -> None:
     type=_Within(),
     default="90d",
     show_default=True,
-    help="Also list images reaching end of patch within this time: 90d, 12w, 6m, 1y or days.",
+    help="Also list images reaching end of patch within this time: 90d, 12w, 6mo, 1y or days.",
 )
 @click.option("--framework", help="Only images of this framework (aliases like keras, torch work).")
 @click.option(
@@ -155,7 +156,8 @@ def eol(within, framework, today, catalog_dir, as_json) -> None:
         return
     past = sum(r["status"] == "past" for r in rows)
     console.print(
-        f"{past} images past end of patch, {len(rows) - past} reaching it within {within} days "
+        f"{plural(past, 'image')} past end of patch, {len(rows) - past} reaching it within "
+        f"{plural(within, 'day')} "
         f"(as of {day}, catalogue {snap.id})"
     )
     if not rows:

@@ -16,8 +16,12 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
+
+from catalog import names
+from catalog.errors import InvalidQuery
 
 from .errors import ContractError, Problem
 from .layout import Entry, collect_entries, is_archive
@@ -26,19 +30,6 @@ from .safety import safety_problems
 
 __all__ = ["FRAMEWORKS", "CheckReport", "canonical_framework", "check_model", "find_problems"]
 
-FRAMEWORKS = {
-    "tensorflow": "tensorflow",
-    "tf": "tensorflow",
-    "keras": "tensorflow",
-    "pytorch": "pytorch",
-    "torch": "pytorch",
-    "sklearn": "sklearn",
-    "scikit-learn": "sklearn",
-    "xgboost": "xgboost",
-    "mxnet": "mxnet",
-    "huggingface": "huggingface",
-    "hf": "huggingface",
-}
 _TORCH_SUFFIXES = (".pt", ".pth", ".pt2", ".ts", ".bin", ".safetensors", ".mar")
 _HF_WEIGHTS = re.compile(r"^(pytorch_model.*\.bin|model.*\.safetensors|tf_model\.h5|flax_model\.msgpack)$")
 
@@ -54,7 +45,7 @@ class CheckReport:
     warnings: list[str] = field(default_factory=list)
     program: str | None = None  # the inference script the container should run (code/<name>)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "framework": self.framework,
             "version": self.version,
@@ -67,17 +58,17 @@ class CheckReport:
 
 
 def canonical_framework(name: str) -> str:
-    try:
-        return FRAMEWORKS[name.strip().lower()]
-    except KeyError:
-        from catalog.errors import InvalidQuery
-
-        valid = sorted(set(FRAMEWORKS.values()))
+    """The catalogue's name for ``name`` (any alias ``catalog.names`` knows: ``tf``, ``xgb``...),
+    refused unless the importer has a contract check for it (``FRAMEWORKS``)."""
+    fw = names.canonical_framework(name)
+    if fw not in FRAMEWORKS:
         raise InvalidQuery(
-            f"Unknown framework for import: {name!r}. Supported: {', '.join(valid)}",
+            f"Unknown framework for import: {name!r}. Supported: {', '.join(FRAMEWORKS)}"
+            " (or an alias such as 'tf', 'torch', 'xgb', 'hf')",
             field="framework",
-            valid=valid,
-        ) from None
+            valid=list(FRAMEWORKS),
+        )
+    return fw
 
 
 def _ver(version: str | None) -> Version | None:
@@ -139,7 +130,7 @@ def _is_torchscript(e: Entry) -> bool | None:
     return any(n.endswith("/constants.pkl") for n in names) and any("/code/" in n for n in names)
 
 
-def _requirements(report: CheckReport, *, code_from: Version | None, unsupported: bool = False) -> None:
+def _requirements(report: CheckReport, *, unsupported: bool = False) -> None:
     files = _files(report.entries)
     if "requirements.txt" in files and "code/requirements.txt" not in files:
         report.problems.append(
@@ -197,7 +188,7 @@ def _tensorflow(r: CheckReport, env: Mapping[str, str]) -> None:
             r.problems.append(Problem("Keras file, but TF Serving needs a SavedModel", fix, keras[0]))
         else:
             r.problems.append(Problem("no saved_model.pb found", fix))
-    _requirements(r, code_from=None)
+    _requirements(r)
 
 
 def _pytorch(r: CheckReport, env: Mapping[str, str]) -> None:
@@ -235,7 +226,7 @@ def _pytorch(r: CheckReport, env: Mapping[str, str]) -> None:
                 script,
             )
         )
-    _requirements(r, code_from=Version("1.3.1"), unsupported=v is not None and v < Version("1.3.1"))
+    _requirements(r, unsupported=v is not None and v < Version("1.3.1"))
 
 
 def _sklearn(r: CheckReport, env: Mapping[str, str]) -> None:
@@ -256,7 +247,7 @@ def _sklearn(r: CheckReport, env: Mapping[str, str]) -> None:
         )
     if not [n for n in _top_files(r.entries) if n.endswith((".joblib", ".pkl", ".pickle", ".sav"))]:
         r.warnings.append("no .joblib/.pkl model file at the top level; model_fn must find the model itself")
-    _requirements(r, code_from=None)
+    _requirements(r)
 
 
 def _xgboost(r: CheckReport, env: Mapping[str, str]) -> None:
@@ -284,7 +275,7 @@ def _xgboost(r: CheckReport, env: Mapping[str, str]) -> None:
         r.problems.append(Problem("no xgboost-model file and no entry point", fix))
     if script is not None and _defines(files[script], "model_fn") is False and "xgboost-model" not in files:
         r.problems.append(Problem("entry point defines no model_fn", "define model_fn(model_dir)", script))
-    _requirements(r, code_from=None)
+    _requirements(r)
 
 
 def _mxnet(r: CheckReport, env: Mapping[str, str]) -> None:
@@ -304,7 +295,7 @@ def _mxnet(r: CheckReport, env: Mapping[str, str]) -> None:
         r.warnings.append("MXNet < 1.4: the inference script is shipped in sourcedir.tar.gz, not code/")
     elif r.program is None or f"code/{r.program}" not in files:
         r.warnings.append("no code/inference.py: the container's default model_fn will be used")
-    _requirements(r, code_from=Version("1.6"), unsupported=v is not None and v < Version("1.6"))
+    _requirements(r, unsupported=v is not None and v < Version("1.6"))
 
 
 def _huggingface(r: CheckReport, env: Mapping[str, str]) -> None:
@@ -341,7 +332,7 @@ def _huggingface(r: CheckReport, env: Mapping[str, str]) -> None:
         )
     if not env.get("HF_TASK") and "code/inference.py" not in files:
         r.warnings.append("HF_TASK not set: the toolkit infers the pipeline task from config.json")
-    _requirements(r, code_from=None)
+    _requirements(r)
 
 
 _CHECKS = {
@@ -352,6 +343,8 @@ _CHECKS = {
     "mxnet": _mxnet,
     "huggingface": _huggingface,
 }
+#: The frameworks the importer can check and deploy (catalogue names; aliases are ``catalog.names``'s).
+FRAMEWORKS: tuple[str, ...] = tuple(sorted(_CHECKS))
 
 
 def find_problems(
@@ -404,9 +397,20 @@ def find_problems(
     return report
 
 
-def check_model(model, framework, version=None, **kwargs) -> CheckReport:
+def check_model(
+    model: str | Path | None,
+    framework: str,
+    version: str | None = None,
+    *,
+    entry_point: str | Path | None = None,
+    source_dir: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    limits: ArchiveLimits | None = None,
+) -> CheckReport:
     """Like ``find_problems`` but raises ContractError listing every problem."""
-    report = find_problems(model, framework, version, **kwargs)
+    report = find_problems(
+        model, framework, version, entry_point=entry_point, source_dir=source_dir, env=env, limits=limits
+    )
     if report.problems:
         raise ContractError(f"{model} is not a valid {report.framework} model artifact", report.problems)
     return report

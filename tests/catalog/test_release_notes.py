@@ -8,7 +8,7 @@ import pytest
 
 from catalog.models import Provenance
 from catalog.release_notes import note_for, predecessor, summarize
-from catalog.store import Store, make_snapshot
+from catalog.store import Store, diff_snapshots, make_snapshot
 from tests.records import P, rec
 
 
@@ -172,3 +172,23 @@ def test_note_for_a_version_is_against_its_predecessor(tmp_path):
     assert cur.old == b.id and cur.new == c.id
     assert {g.version for g in cur.retired_versions} == {"2.20.0", "2.0.1"}
     assert note_for(store, a.id).old == ""
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"tags": ("2.19.0-gpu", "2.19-gpu")},
+        {"eop": "2026-01-01"},
+        {"accounts": {"us-east-1": "763104351884"}},
+        {"cuda": "cu124"},
+        {"os": "ubuntu24.04"},
+        {"registry_family": "dlc-neuron"},
+        {"derived_tags": True},
+    ],
+)
+def test_the_note_counts_what_the_one_diff_reports(change):
+    # Release notes no longer re-diff with a field list of their own: they count diff_snapshots.
+    old, new = snap(BASE), snap([BASE[0], rec(**change), *BASE[2:]], "2026-11-02T10:00:00")
+    (_key, fields), *more = diff_snapshots(old, new).changed
+    assert not more and set(fields) == set(change)
+    assert summarize(old, new).changes.images == 1

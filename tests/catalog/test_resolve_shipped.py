@@ -68,3 +68,52 @@ def test_real_facts(args, kwargs, uri):
 def test_real_errors(args, kwargs, error, text):
     with pytest.raises(error, match=text):
         resolve(*args, snapshot=SHIPPED, **({"region": "us-east-1"} if len(args) < 3 else {}) | kwargs)
+
+
+# The examples issue 8 found failing, each answered as the SageMaker SDK answers it (or better).
+@pytest.mark.parametrize(
+    "args, kwargs, uri",
+    [
+        (("xgboost", "1.7-1", "us-east-1"), {},
+         "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"),
+        (("sklearn", "1.2-1", "us-east-1"), {},
+         "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"),
+        (("pytorch", "2.1", "us-west-2"), {"gpu": True, "tag_style": "moving"},
+         "763104351884.dkr.ecr.us-west-2.amazonaws.com/pytorch-inference:2.1-gpu-py310"),
+        (("tensorflow", "2.14", "us-east-1"), {"image_scope": "training", "gpu": True, "tag_style": "moving"},
+         "763104351884.dkr.ecr.us-east-1.amazonaws.com/tensorflow-training:2.14-gpu-py310"),
+        (("autogluon", "1.2", "us-east-1"), {"tag_style": "moving"},
+         "763104351884.dkr.ecr.us-east-1.amazonaws.com/autogluon-inference:1.2-cpu-py311"),
+        (("huggingface-llm", "2.0", "us-east-1"), {"gpu": True},
+         "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-tgi-inference:"
+         "2.4.0-tgi2.4.0-gpu-py311-cu124-ubuntu22.04-v2.2"),
+        (("sagemaker-tritonserver", "25.09", "us-east-1"), {"gpu": True},
+         "763104351884.dkr.ecr.us-east-1.amazonaws.com/sagemaker-tritonserver:25.09-py3"),
+        (("tei", "1.2", "us-east-1"), {"gpu": True},
+         "683313688378.dkr.ecr.us-east-1.amazonaws.com/tei:2.0.1-tei1.2.3-gpu-py310-cu122-ubuntu22.04"),
+        (("pytorch", "2.1", "us-gov-east-1"), {"gpu": True, "tag_style": "moving"},
+         "446045086412.dkr.ecr.us-gov-east-1.amazonaws.com/pytorch-inference:2.1-gpu-py310"),
+        (("kmeans", "latest", "us-iso-east-1"), {},
+         "490574956308.dkr.ecr.us-iso-east-1.c2s.ic.gov/kmeans:1"),
+        (("xgboost", "1.5-1", "ca-west-1"), {},
+         "190319476487.dkr.ecr.ca-west-1.amazonaws.com/sagemaker-xgboost:1.5-1"),
+        (("kmeans", "latest", "eu-central-2"), {},
+         "680994064768.dkr.ecr.eu-central-2.amazonaws.com/kmeans:1"),
+        # a SageMaker build, never the -ec2 one
+        (("tensorflow", "2.13", "us-east-1"), {"image_scope": "training", "gpu": True},
+         "763104351884.dkr.ecr.us-east-1.amazonaws.com/tensorflow-training:2.13.0-gpu-py310"),
+        # the exact version "1" is the legacy algorithm image
+        (("xgboost", "1", "us-east-1"), {}, "811284229777.dkr.ecr.us-east-1.amazonaws.com/xgboost:1"),
+        # Elastic Inference only when asked
+        (("pytorch", "1.3.1", "us-east-1"), {},
+         "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:1.3.1-cpu-py3"),
+        # py36 finds the py36 image; py3 the py3 one
+        (("pytorch", "1.8.1", "us-east-1"), {"py_version": "py36", "tag_style": "moving"},
+         "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:1.8.1-cpu-py36"),
+        (("huggingface", "4.26", "us-east-1"), {"gpu": True, "base_framework_version": "tensorflow2.11"},
+         "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-tensorflow-inference:"
+         "2.11.0-transformers4.26.0-gpu-py39-cu112-ubuntu20.04"),
+    ],
+)  # fmt: skip
+def test_issue_8_examples(args, kwargs, uri):
+    assert resolve(*args, snapshot=SHIPPED, **kwargs).uri == uri

@@ -310,6 +310,16 @@ def test_readme_mentions_every_command():
     assert not missing, f"commands missing from README.md: {missing}"
 
 
+def test_readme_lists_every_registered_source():
+    """Fails when a scraper is registered without a row in the README's sources table."""
+    from scrapers.registry import SCRAPERS
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### Sources (scrapers)") : readme.index("## Keeping the catalogue fresh")]
+    missing = [s.name for s in SCRAPERS if f"| `{s.name}` |" not in section]
+    assert not missing, f"sources missing from README.md: {missing}"
+
+
 def test_readme_documents_the_schedulers():
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("## Keeping the catalogue fresh") :]

@@ -95,3 +95,43 @@ def test_import_error_exit_code(cli, tmp_path):
     args = ["import", str(model), "-f", "tensorflow", "-v", "2.16", "-r", REGION, "--role", ROLE]
     res = CliRunner().invoke(cli, [*args, "--image-uri", IMAGE, "--instance-type", "big", "--dry-run"])
     assert res.exit_code == 2 and "Invalid instance type" in res.output
+
+
+# One list of framework names (catalog.names): `smcat check -f xgb` and `-f tf` were refused by a
+# second click.Choice list while `smcat resolve -f xgb` and find_problems(m, "tf") took them.
+@pytest.mark.parametrize(
+    ("alias", "make", "framework"),
+    [
+        ("xgb", lambda p: m.xgboost_json(p / "booster.json"), "xgboost"),
+        ("tf", lambda p: m.tf_savedmodel(p / "tf"), "tensorflow"),
+        ("TFS", lambda p: m.tf_savedmodel(p / "tf"), "tensorflow"),  # any case, any alias names.py has
+        ("sk-learn", lambda p: m.sklearn_joblib(p / "model.joblib"), "sklearn"),
+    ],
+)
+def test_check_takes_every_alias_names_knows(cli, tmp_path, alias, make, framework):
+    res = CliRunner().invoke(cli, ["check", str(make(tmp_path)), "-f", alias, "--json"])
+    assert json.loads(res.output)["framework"] == framework
+
+
+def test_check_and_import_refuse_an_unsupported_framework_in_one_line(cli, tmp_path):
+    model = m.tf_savedmodel(tmp_path / "tf")
+    res = CliRunner().invoke(cli, ["check", str(model), "-f", "tgi"])
+    assert res.exit_code == 2
+    assert "Unknown framework for import: 'tgi'" in res.output and "xgboost" in res.output
+    assert "Traceback" not in res.output
+    args = ["import", str(model), "-f", "caffe", "-v", "1", "-r", REGION, "--role", ROLE, "--dry-run"]
+    res = CliRunner().invoke(cli, [*args, "--json", "--image-uri", IMAGE])
+    assert res.exit_code == 2
+    err = json.loads(res.output)
+    assert err["field"] == "framework" and "Unknown framework for import: 'caffe'" in err["message"]
+
+
+def test_smcat_resolve_and_check_take_the_same_alias(tmp_path):
+    # The two commands through the real `smcat` group, against the shipped catalogue.
+    from resolver.cli import cli as smcat
+
+    resolved = CliRunner().invoke(smcat, ["resolve", "-f", "xgb", "-v", "1.7-1", "-r", REGION])
+    assert resolved.exit_code == 0 and "sagemaker-xgboost:1.7-1" in resolved.output
+    model = m.xgboost_json(tmp_path / "booster.json")
+    checked = CliRunner().invoke(smcat, ["check", str(model), "-f", "xgb"])
+    assert checked.exit_code == 0 and "fits the xgboost container" in checked.output

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from catalog.names import FRAMEWORK_ALIASES
 from resolver.importer import ContractError, check_model, find_problems
+from resolver.importer.contracts import FRAMEWORKS, canonical_framework
 from tests.resolver import import_models as m
 
 
@@ -194,3 +196,13 @@ def test_fifo_in_directory_rejected(tmp_path):
     root = m.tf_savedmodel(tmp_path / "tf")
     os.mkfifo(root / "pipe")
     assert "fifo" in messages(find_problems(root, "tensorflow", "2.16"))
+
+
+@pytest.mark.parametrize(
+    ("alias", "framework"),
+    [(a, f) for a, f in FRAMEWORK_ALIASES.items() if f in FRAMEWORKS],
+)
+def test_every_alias_of_a_checked_framework_is_taken(alias, framework):
+    # find_problems(m, "tf") and the CLI ask the same function, which asks catalog.names
+    assert canonical_framework(alias) == framework
+    assert canonical_framework(alias.upper().replace("-", "_")) == framework

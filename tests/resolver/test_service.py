@@ -165,3 +165,11 @@ def test_a_new_version_is_served_without_restart_and_diffable(client, store):
     d = client.get(f"/catalog/diff?from={old_id}&to={new.id}").json()
     assert len(d["removed"]) == 2 and all("|2.0.4|" in k for k in d["removed"])
     assert client.get("/catalog/diff?from=nope").status_code == 404
+
+
+def test_conflicts_route_says_which_claim_won_and_why(client):
+    body = client.get("/catalog/conflicts").json()
+    assert body["counts"] and sum(body["counts"].values()) == len(body["conflicts"])
+    il = next(c for c in body["conflicts"] if c["subject"] == "dlc registry in il-central-1")
+    assert il["winner"] == "780543022126" and "region table" in il["reason"]
+    assert {cl["value"] for cl in il["claims"]} == {"763104351884", "780543022126"}

@@ -57,7 +57,8 @@ STATUS = {
         ("90d", 90),
         ("90", 90),  # a bare number is days
         ("12w", 84),
-        ("6m", 180),  # 30-day months
+        ("6mo", 180),  # 30-day months (m is minutes, as in --every)
+        ("24h", 1),  # any unit that makes whole days
         ("1y", 365),
         (" 7D ", 7),  # case and blanks forgiven
         ("0", 0),
@@ -67,11 +68,19 @@ def test_parse_within(text, days):
     assert parse_within(text) == days
 
 
-@pytest.mark.parametrize("bad", ["", "d", "-5d", "3x", "1.5w", "ninety"])
+@pytest.mark.parametrize("bad", ["", "d", "-5d", "3x", "1.5w", "ninety", "6m", "36h"])
 def test_a_bad_within_says_what_to_write(group, bad):
     r = CliRunner().invoke(group, ["eol", "--within", bad])
     assert r.exit_code == 2
     assert "Invalid duration" in r.output and "90d" in r.output
+    assert "6mo" in r.output  # the months unit is named, since 6m (minutes) is refused
+
+
+def test_six_m_is_refused_not_read_as_minutes_or_months():
+    # --within read 6m as six months and --every as six minutes; one grammar now: m is minutes,
+    # which is no whole number of days, so --within says so instead of guessing.
+    with pytest.raises(ValueError, match=r"'6m' is not a whole number of days \(m is minutes, mo months\)"):
+        parse_within("6m")
 
 
 def test_status_json_and_table(group, catalog, monkeypatch):

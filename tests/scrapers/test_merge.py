@@ -177,3 +177,101 @@ def test_disagreements_are_kept_as_conflicts_and_region_table_wins():
     assert registries["dlc"]["af-south-1"] == "626614931356"  # dlc-regions over available_images.md
     c = next(c for c in conflicts if c.subject == "dlc registry in af-south-1")
     assert dict(c.claims) == {"626614931356": REGIONS.url, "999999999999": AVAIL.url}
+
+
+# --------------------------------------------------------------------------- the SDK's configuration
+
+SDK = Provenance("sdk-image-config", "https://raw.test/master/tensorflow.json", "t")
+SDK_V2 = Provenance("sdk-image-config-v2", "https://raw.test/master-v2/tensorflow.json", "t")
+
+
+def _sdk(prov=SDK, **kw):
+    base = dict(
+        tags=("2.19.0-gpu-py312",),
+        py_version="py312",
+        accounts={
+            "us-east-1": "763104351884",
+            "us-gov-east-1": "446045086412",
+            "us-iso-east-1": "886529160074",
+        },
+        sdk_tags=(("2.19", "2.19-gpu-py312"), ("2.19.0", "2.19.0-gpu-py312")),
+    )
+    base.update(kw)
+    return img(prov, **base)
+
+
+def test_one_image_seen_by_the_dlc_data_and_the_sdk_is_one_record_with_both_tags():
+    inp = _inp()
+    inp.add("sdk-image-config", SDK.url, ParseResult(images=[_sdk()]))
+    images, _, _ = merge(inp)
+    [tf] = [r for r in images if r.version == "2.19.0" and r.processor == "gpu" and r.platform != "ec2"]
+    assert tf.tags[0] == "2.19.0-gpu-py312-cu122-ubuntu22.04-sagemaker"  # pinned first
+    assert "2.19.0-gpu-py312" in tf.tags and dict(tf.sdk_tags)["2.19"] == "2.19-gpu-py312"
+    assert {"us-gov-east-1", "us-iso-east-1"} <= set(tf.accounts)  # partitions only the SDK lists
+    assert {p.source for p in tf.provenance} >= {"dlc-image-data", "sdk-image-config"}
+
+
+def test_sdk_entries_join_only_the_same_python_and_keep_their_own_images_otherwise():
+    inp = _inp()
+    inp.add(
+        "sdk-image-config", SDK.url, ParseResult(images=[_sdk(py_version="py3", tags=("2.19.0-gpu-py3",))])
+    )
+    images, _, _ = merge(inp)
+    gpu = [r for r in images if r.version == "2.19.0" and r.processor == "gpu" and r.platform != "ec2"]
+    assert sorted(r.py_version or "" for r in gpu) == ["py3", "py312"]
+
+
+def test_an_account_disagreement_is_a_conflict_with_the_winner_and_the_rule():
+    inp = _inp()
+    inp.add(
+        "sdk-image-config",
+        SDK.url,
+        ParseResult(images=[_sdk(accounts={"us-east-1": "111111111111", "us-gov-east-1": "446045086412"})]),
+    )
+    images, _, conflicts = merge(inp)
+    [c] = [c for c in conflicts if c.field == "account" and "us-east-1" in c.subject]
+    assert c.winner == "763104351884" and "wins over the SDK" in c.reason
+    assert {v for v, _ in c.claims} == {"763104351884", "111111111111"}
+    [tf] = [r for r in images if r.version == "2.19.0" and r.processor == "gpu" and r.platform != "ec2"]
+    assert tf.accounts["us-east-1"] == "763104351884"
+
+
+def test_the_sdks_two_lines_disagreeing_on_a_tag_keep_both_claims_and_master_wins():
+    inp = MergeInput()
+    inp.add("sdk-image-config", SDK.url, ParseResult(images=[_sdk(tags=("2.19.0-gpu-py312-new",))]))
+    inp.add("sdk-image-config-v2", SDK_V2.url, ParseResult(images=[_sdk(SDK_V2)]))
+    images, _, conflicts = merge(inp)
+    assert [r.tags for r in images] == [("2.19.0-gpu-py312-new",)]
+    [c] = conflicts
+    assert c.field == "tag" and c.winner == "2.19.0-gpu-py312-new" and "master" in c.reason
+
+
+def test_an_engine_the_sdk_names_must_be_in_the_pinned_tag_to_join():
+    # one DJL version ships several engines in one repository: lmi and tensorrtllm are two images
+    dlc = img(YAML, framework="djl-inference", repository="djl-inference", version="0.30.0",
+              tags=("0.30.0-lmi12.0.0-cu124",), accounts={"us-east-1": "763104351884"})  # fmt: skip
+    trt = img(SDK, framework="djl-tensorrtllm", repository="djl-inference", version="0.30.0",
+              variant="tensorrtllm0.12.0",
+              tags=("0.30.0-tensorrtllm0.12.0-cu125",), accounts={"us-east-1": "763104351884"})  # fmt: skip
+    lmi = img(SDK, framework="djl-lmi", repository="djl-inference", version="0.30.0", variant="lmi12.0.0",
+              tags=("0.30.0-lmi12.0.0-cu124",), accounts={"us-east-1": "763104351884"})  # fmt: skip
+    inp = MergeInput()
+    inp.add("dlc-image-data", YAML.url, ParseResult(images=[dlc]))
+    inp.add("sdk-image-config", SDK.url, ParseResult(images=[trt, lmi]))
+    images, _, _ = merge(inp)
+    assert sorted((r.framework, r.tags[0]) for r in images) == [
+        ("djl-lmi", "0.30.0-lmi12.0.0-cu124"),
+        ("djl-tensorrtllm", "0.30.0-tensorrtllm0.12.0-cu125"),
+    ]
+    [joined] = [r for r in images if r.framework == "djl-lmi"]
+    assert joined.also_known_as == ("djl-inference",)  # the DLC data's name still answers
+
+
+def test_elastic_inference_repositories_are_the_eia_scope():
+    inp = MergeInput()
+    eia = img(AVAIL, repository="pytorch-inference-eia", framework="pytorch", version="1.3.1",
+              processor="cpu",
+              tags=("1.3.1-cpu-py36-ubuntu16.04",), accounts={"us-east-1": "763104351884"})  # fmt: skip
+    inp.add("dlc-available-images", AVAIL.url, ParseResult(images=[eia]))
+    [r], _, _ = merge(inp)
+    assert r.image_scope == "eia"

@@ -25,7 +25,16 @@ RAW = "https://raw.githubusercontent.com/aws/sagemaker-python-sdk/master/sagemak
 RAW_V2 = (
     "https://raw.githubusercontent.com/aws/sagemaker-python-sdk/master-v2/src/sagemaker/image_uri_config/"
 )
-CASES = ["kmeans", "tensorflow", "huggingface", "sagemaker-tritonserver", "djl-lmi", "huggingface-neuronx"]
+CASES = [
+    "kmeans",
+    "tensorflow",
+    "huggingface",
+    "sagemaker-tritonserver",
+    "djl-lmi",
+    "huggingface-neuronx",
+    "neo-tensorflow",
+    "pytorch-smp",
+]
 
 
 def _summary(r: ImageRecord) -> dict:
@@ -116,7 +125,38 @@ def test_neuron_sdk_rule_is_the_sdks_string_order() -> None:
     [rec] = sdk.parse(
         (HERE / "huggingface-neuronx.json").read_text("utf-8"), RAW + "huggingface-neuronx.json"
     ).images
-    assert rec.variant == "sdk2.9.1"
+    assert "-sdk2.9.1-" in rec.tags[0]
+
+
+def test_an_alias_to_another_version_is_an_image_of_its_own() -> None:
+    # Neo: "2.4.2" reads the 2.9.2 entry but builds the tag 2.4.2-cpu-py3; "2.9" is 2.9.2's moving tag
+    recs = {
+        r.version: r for r in sdk.parse((HERE / "neo-tensorflow.json").read_text(), RAW + "x.json").images
+    }
+    assert set(recs) == {"2.9.2", "2.4.2"}
+    assert recs["2.4.2"].tags == ("2.4.2-cpu-py3",)
+    assert dict(recs["2.9.2"].sdk_tags) == {
+        "2.9": "2.9-cpu-py3",
+        "2.9.2": "2.9.2-cpu-py3",
+        "latest": "latest-cpu-py3",
+    }
+
+
+def test_a_version_key_that_is_also_an_alias_is_read_through_the_alias() -> None:
+    # pytorch-smp: asking for "2.2.0" reads the 2.3.1 entry (py311, cu121); "2.3.1" reads 2.5.0's
+    recs = {r.version: r for r in sdk.parse((HERE / "pytorch-smp.json").read_text(), RAW + "x.json").images}
+    assert set(recs) == {"2.2", "2.2.0", "2.3.1", "2.5.0"}
+    assert recs["2.2.0"].tags == ("2.2.0-gpu-py311-cu121",)
+    assert recs["2.3.1"].tags == ("2.3.1-gpu-py311-cu124",)
+
+
+def test_a_repository_per_processor_is_read_per_processor() -> None:
+    # a shape the files do not use today but may: "repository" as a mapping per processor
+    res = sdk.parse((HERE / "per-processor-repository.json").read_text(), RAW + "newfw.json")
+    assert {(r.processor, r.repository, r.tags[0]) for r in res.images} == {
+        ("cpu", "newfw-inference-cpu", "1.0.0-cpu-py312"),
+        ("gpu", "newfw-inference-gpu", "1.0.0-gpu-py312"),
+    }
 
 
 def test_every_partition_is_kept() -> None:

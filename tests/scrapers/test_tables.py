@@ -134,3 +134,21 @@ def test_html_tables():
     assert two.context == ""  # the <pre> above belongs to another section
     assert three.header == ("plain", "header")  # no <th>: the first row is the header
     assert three.rows == ({"plain": "1", "header": "2"},)
+
+
+def test_markdown_setext_headings_cells_and_lines():
+    # What available_images.md needed from its own reader before there was one: setext headings,
+    # <br> and HTML entities in cells, repeated separators, and every row kept in order with its line.
+    text = (
+        "Region table\n============\n\n"
+        "| Region | Code |\n|---|---|\n| US East<br>(N. Virginia) | us-east-1 |\n|---|---|\n"
+        "| A &amp; B | x | extra |\n\n"
+        "Images\n------\n| Framework | Example URL |\n| --- | --- |\n| PyTorch | 1.dkr/p:2.0 |"
+    )
+    regions, images = markdown_tables(text)
+    assert (regions.heading, images.heading) == ("Region table", "Images")
+    assert regions.rows == ({"region": "US East (N. Virginia)", "code": "us-east-1"},)
+    assert regions.cells == (("US East (N. Virginia)", "us-east-1"), ("A & B", "x", "extra"))
+    assert regions.row_lines == (6, 8)  # the repeated separator on line 7 is no row
+    assert regions.bad_rows == ("| A &amp; B | x | extra |",)
+    assert images.cells == (("PyTorch", "1.dkr/p:2.0"),) and images.row_lines == (14,)
