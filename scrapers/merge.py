@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from catalog.models import Conflict, ImageRecord, ParseResult
+from catalog.models import Conflict, ImageRecord, ParseResult, Provenance
 
 __all__ = ["MergeInput", "merge"]
 
@@ -86,6 +86,17 @@ def _family_accounts(rec: ImageRecord, registries: dict[str, dict[str, str]]) ->
     return {}
 
 
+def _union(a: tuple[Provenance, ...], b: tuple[Provenance, ...]) -> tuple[Provenance, ...]:
+    """``a`` then what ``b`` adds, in order, each once (a set: a record can gather hundreds)."""
+    seen = set(a)
+    out = list(a)
+    for p in b:
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return tuple(out)
+
+
 def _py_compatible(a: str | None, b: str | None) -> bool:
     """Docs pages say ``py3`` or nothing where the image data says ``py312``: those match."""
     if not a or not b or a == b:
@@ -113,7 +124,7 @@ def _merge_same(a: ImageRecord, b: ImageRecord) -> ImageRecord:
         os=a.os or b.os,
         py_version=a.py_version or b.py_version,
         derived_tags=a.derived_tags and b.derived_tags,
-        provenance=a.provenance + tuple(p for p in b.provenance if p not in a.provenance),
+        provenance=_union(a.provenance, b.provenance),
     )
 
 
@@ -151,16 +162,18 @@ def merge(inp: MergeInput) -> tuple[list[ImageRecord], dict[str, dict[str, str]]
 
     # 2. Docs-page images: one claim per region page; group them, then attach to the verbatim
     #    images they describe, or keep them as images of their own (with derived tags).
-    docs: dict[RecordKey, ImageRecord] = {}
+    # (gathered per image first and folded once: one image is on dozens of region pages)
+    claims: dict[RecordKey, list[ImageRecord]] = defaultdict(list)
     for _url, res in inp.parsed("aws-docs-ecr-paths"):
         for rec in res.images:
-            prev = docs.get(rec.key)
-            if prev:
-                accounts = {**prev.accounts, **rec.accounts}
-                prov = prev.provenance + tuple(p for p in rec.provenance if p not in prev.provenance)
-                docs[rec.key] = replace(prev, accounts=accounts, provenance=prov)
-            else:
-                docs[rec.key] = rec
+            claims[rec.key].append(rec)
+    docs: dict[RecordKey, ImageRecord] = {}
+    for key, recs in claims.items():
+        accounts: dict[str, str] = {}
+        for rec in recs:
+            accounts.update(rec.accounts)
+        prov = _union((), tuple(p for rec in recs for p in rec.provenance))
+        docs[key] = replace(recs[0], accounts=accounts, provenance=prov) if len(recs) > 1 else recs[0]
     verbatim_by_docs_key: dict[tuple[str, str, str, str, str], list[RecordKey]] = defaultdict(list)
     for key, rec in by_key.items():
         verbatim_by_docs_key[_docs_key(rec)].append(key)
@@ -182,7 +195,7 @@ def merge(inp: MergeInput) -> tuple[list[ImageRecord], dict[str, dict[str, str]]
             by_key[k] = replace(
                 v,
                 accounts={**v.accounts, **extra_regions},
-                provenance=v.provenance + tuple(p for p in rec.provenance if p not in v.provenance),
+                provenance=_union(v.provenance, rec.provenance),
             )
 
     # 3. Lifecycle dates for retired versions (legacy file): match framework + major.minor.
@@ -248,7 +261,7 @@ def _sdk_images(inp: MergeInput, conflicts: list[Conflict]) -> dict[RecordKey, I
                     prev,
                     accounts={**rec.accounts, **prev.accounts},
                     sdk_tags=tuple(sorted(sdk_tags.items())),
-                    provenance=prev.provenance + tuple(p for p in rec.provenance if p not in prev.provenance),
+                    provenance=_union(prev.provenance, rec.provenance),
                 )
     return out
 
@@ -349,5 +362,5 @@ def _join_one(
         py_version=v.py_version or sdk.py_version,
         base_framework=v.base_framework or sdk.base_framework,
         base_framework_version=v.base_framework_version or sdk.base_framework_version,
-        provenance=v.provenance + tuple(p for p in sdk.provenance if p not in v.provenance),
+        provenance=_union(v.provenance, sdk.provenance),
     )

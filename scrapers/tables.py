@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ def normalize_header(name: str) -> str:
     return _clean(unescape_md(name)).lower()
 
 
+@lru_cache(maxsize=4096)  # column names repeat across every table of every page
 def loose(name: str) -> str:
     """A column name for tolerant matching: no parentheses, no punctuation, no plural ``s``.
 
@@ -77,6 +79,7 @@ def column(table: Table, *aliases: str) -> str | None:
     return next((h for h in table.header if loose(h) in wanted), None)
 
 
+@lru_cache(maxsize=65536)  # cell texts repeat a lot (processors, accounts, "py3"): parse each once
 def _md_cell(text: str) -> str:
     """A cell's text: escapes dropped, ``<br>`` as a space, HTML entities decoded, blanks collapsed."""
     return _clean(html.unescape(_MD_BREAK.sub(" ", unescape_md(text))))
