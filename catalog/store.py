@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Protocol
 
 from catalog import snapshot_io
 from catalog.errors import (
@@ -47,6 +48,7 @@ __all__ = [
     "LAYER_FACTORIES",
     "CurrentSnapshot",
     "Diff",
+    "Layer",
     "LocalLayer",
     "Store",
     "VersionInfo",
@@ -183,6 +185,34 @@ def make_snapshot(
     )
 
 
+class Layer(Protocol):
+    """Where a store's documents live: a local directory (``LocalLayer``) or S3 (``resolver.s3_layer``).
+
+    Names are relative (``CURRENT``, ``status.json``, ``snapshots/<id>.json``); ``read`` answers
+    None for a document that does not exist; ``write`` replaces a document atomically.
+    """
+
+    def location(self, name: str = "") -> str:
+        """Where ``name`` lives, for messages (a path or an ``s3://`` URL)."""
+        ...
+
+    def read(self, name: str) -> str | None:
+        """The document's text, or None when it does not exist."""
+        ...
+
+    def write(self, name: str, text: str) -> None:
+        """Replace the document atomically."""
+        ...
+
+    def snapshot_ids(self) -> list[str]:
+        """The ids of the snapshots the layer holds."""
+        ...
+
+    def default_lock_dir(self) -> Path:
+        """A local directory for the refresh lock of this layer."""
+        ...
+
+
 class LocalLayer:
     """A store layer in a local directory (``CURRENT``, ``snapshots/``, ``status.json``)."""
 
@@ -251,8 +281,8 @@ class Store:
     layer in ``resolver.s3_layer``).
     """
 
-    layer: object
-    bases: tuple = ()
+    layer: Layer
+    bases: tuple[Layer, ...] = ()
     lock_dir: Path | None = None
     _cache: OrderedDict[str, Snapshot] = field(default_factory=OrderedDict, repr=False)  # LRU
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

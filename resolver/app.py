@@ -114,8 +114,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 def _refresh_jobs(settings: Settings, holder: CatalogHolder) -> RefreshJobs:
     """Job records beside the store's refresh lock, so every worker and process shares them."""
     store = holder.store
-    # Store.layer is typed ``object`` until catalog/store.py gets its Layer protocol (issue 12).
-    lock_dir = settings.lock_dir or store.lock_dir or store.layer.default_lock_dir()  # type: ignore[attr-defined]
+    lock_dir = settings.lock_dir or store.lock_dir or store.layer.default_lock_dir()
     jobs = RefreshJobs(
         store,
         Path(lock_dir) / "refresh-jobs",

@@ -18,8 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypedDict, cast
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from catalog.errors import SmcatError
 from catalog.names import dns_suffix
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
     from starlette.datastructures import State
 
     from catalog.models import Snapshot
-    from catalog.store import Store
+    from catalog.store import Layer, Store
 
 __all__ = [
     "DOC_NAME",
@@ -48,17 +47,6 @@ _HISTORY = 10
 #: One image's stored record: the newest conclusive verification's fields, ``verified_at`` and ``history``.
 Entry = dict[str, Any]
 
-
-class DocumentLayer(Protocol):
-    """What the log needs of a store layer (a directory or S3): read and write one side document."""
-
-    def location(self, name: str = "") -> str: ...
-
-    def read(self, name: str) -> str | None: ...
-
-    def write(self, name: str, text: str) -> None: ...
-
-    def default_lock_dir(self) -> Path: ...
 
 
 class Claim(TypedDict):
@@ -84,8 +72,7 @@ class VerificationLog:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        # ``Store.layer`` is typed ``object`` until catalog/store.py has its Layer protocol (issue 12).
-        self.layer = cast(DocumentLayer, store.layer)
+        self.layer: Layer = store.layer
         self._lock = threading.Lock()
 
     @property
