@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 __all__ = ["FORMAT", "ID_PATTERN", "schema_path", "snapshot_problem", "status_problem"]
 
@@ -54,7 +54,7 @@ def _type(v: Any) -> str:
     return "null" if v is None else type(v).__name__
 
 
-def _is_int(v: Any) -> bool:
+def _is_int(v: Any) -> TypeGuard[int]:
     return type(v) is int  # bool is an int subclass; JSON Schema does not count it as an integer
 
 
@@ -129,7 +129,7 @@ def _image_problem(d: Any, where: str, n_maps: int, n_provs: int) -> str | None:
     return None
 
 
-def _header_problem(doc: dict) -> str | None:
+def _header_problem(doc: dict[str, Any]) -> str | None:
     if doc.get("format") != FORMAT:
         return f"format: expected {FORMAT!r}, got {doc.get('format')!r} (not an smcat snapshot)"
     if type(doc.get("id")) is not str or not ID_PATTERN.match(doc["id"]):
@@ -141,9 +141,9 @@ def _header_problem(doc: dict) -> str | None:
     for k, container in (("account_maps", list), ("provenance", list), ("images", list)):
         if type(doc.get(k)) is not container:
             return f"{k}: expected a list, got {_type(doc.get(k))}"
-    for k, container in (("sources", dict), ("registries", dict), ("conflicts", list)):
-        if k in doc and type(doc[k]) is not container:
-            return f"{k}: expected {'an object' if container is dict else 'a list'}, got {_type(doc[k])}"
+    for k, kind in (("sources", dict), ("registries", dict), ("conflicts", list)):
+        if k in doc and type(doc[k]) is not kind:
+            return f"{k}: expected {'an object' if kind is dict else 'a list'}, got {_type(doc[k])}"
     return None
 
 

@@ -20,10 +20,10 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import NoReturn
+from typing import Any, NoReturn, cast
 
 from catalog.errors import CorruptSnapshot
 from catalog.models import Conflict, ImageRecord, Provenance, Snapshot
@@ -48,9 +48,9 @@ _OPTIONAL = (
 )
 
 
-def record_to_dict(r: ImageRecord, *, with_fetch_times: bool = True) -> dict:
+def record_to_dict(r: ImageRecord, *, with_fetch_times: bool = True) -> dict[str, Any]:
     """A record as plain JSON data (accounts and provenance inline)."""
-    d: dict = {
+    d: dict[str, Any] = {
         "framework": r.framework,
         "version": r.version,
         "image_scope": r.image_scope,
@@ -82,7 +82,9 @@ def record_to_dict(r: ImageRecord, *, with_fetch_times: bool = True) -> dict:
     return d
 
 
-def _content_payload(images: list[ImageRecord], registries: Mapping, conflicts) -> bytes:
+def _content_payload(
+    images: Sequence[ImageRecord], registries: Mapping[str, Mapping[str, str]], conflicts: Iterable[Conflict]
+) -> bytes:
     body = {
         "images": [record_to_dict(r, with_fetch_times=False) for r in images],
         "registries": {k: dict(sorted(v.items())) for k, v in sorted(registries.items())},
@@ -91,7 +93,9 @@ def _content_payload(images: list[ImageRecord], registries: Mapping, conflicts) 
     return _CANONICAL.encode(body).encode()
 
 
-def content_hash(images: list[ImageRecord], registries: Mapping, conflicts) -> str:
+def content_hash(
+    images: Sequence[ImageRecord], registries: Mapping[str, Mapping[str, str]], conflicts: Iterable[Conflict]
+) -> str:
     """sha256 of the snapshot's facts, fetch times excluded."""
     return hashlib.sha256(_content_payload(images, registries, conflicts)).hexdigest()
 
@@ -99,10 +103,10 @@ def content_hash(images: list[ImageRecord], registries: Mapping, conflicts) -> s
 def dumps(snap: Snapshot) -> str:
     """Serialise a snapshot (images sorted by key) as indented, sorted JSON."""
     maps: dict[str, int] = {}
-    map_list: list[dict] = []
+    map_list: list[dict[str, str]] = []
     provs: dict[str, int] = {}
-    prov_list: list[dict] = []
-    images = []
+    prov_list: list[dict[str, Any]] = []
+    images: list[dict[str, Any]] = []
     for r in sorted(snap.images, key=lambda r: r.key):
         d = record_to_dict(r)
         acc = json.dumps(d.pop("accounts"), sort_keys=True)
@@ -110,7 +114,7 @@ def dumps(snap: Snapshot) -> str:
             maps[acc] = len(map_list)
             map_list.append(json.loads(acc))
         d["accounts"] = maps[acc]
-        idx = []
+        idx: list[int] = []
         for p in d.pop("provenance"):
             pk = json.dumps(p, sort_keys=True)
             if pk not in provs:
@@ -134,7 +138,7 @@ def dumps(snap: Snapshot) -> str:
     return json.dumps(doc, indent=1, sort_keys=True) + "\n"
 
 
-def document_hash(doc: Mapping) -> str:
+def document_hash(doc: Mapping[str, Any]) -> str:
     """``content_hash`` computed straight from a parsed snapshot file (shape already checked).
 
     Gives the same bytes to sha256 as ``content_hash`` over the loaded records, without building
@@ -145,15 +149,15 @@ def document_hash(doc: Mapping) -> str:
     enc = _CANONICAL.encode
     maps = [enc(m).encode() for m in doc["account_maps"]]
     provs = [enc({k: v for k, v in p.items() if k != "fetched_at"}).encode() for p in doc["provenance"]]
-    prov_lists: dict[tuple, bytes] = {}
+    prov_lists: dict[tuple[int, ...], bytes] = {}
     h = hashlib.sha256()
     put = h.update  # pieces go straight into the hash: no 11 MB string is ever built
     put(b'{"conflicts":' + enc(doc.get("conflicts", [])).encode() + b',"images":[')
     for n, d in enumerate(doc["images"]):
         # keys sort as: those before "accounts" < "accounts" < those between < "provenance" < the rest
-        before: dict = {}
-        between: dict = {}
-        after: dict = {}
+        before: dict[str, Any] = {}
+        between: dict[str, Any] = {}
+        after: dict[str, Any] = {}
         for k, v in d.items():
             if k != "accounts" and k != "provenance":
                 (before if k < "accounts" else between if k < "provenance" else after)[k] = v
@@ -214,12 +218,14 @@ def _remember_good(digest: str) -> None:
         pass
 
 
-def _integrity_problem(doc: Mapping, expect_id: str | None, *, full: bool = True) -> str | None:
+def _integrity_problem(doc: Mapping[str, Any], expect_id: str | None, *, full: bool = True) -> str | None:
     """Why ``doc``'s id and hash do not check out, or None (``full=False``: the id checks only)."""
     sid, recorded = doc["id"], doc["content_hash"]
     if expect_id is not None and sid != expect_id:
         return f"its id {sid!r} is not the version it was read as ({expect_id!r})"
-    if ID_PATTERN.match(sid)["hash"] != recorded[:8]:
+    m = ID_PATTERN.match(sid)
+    assert m is not None  # snapshot_problem checked the id's shape before (this run or an earlier one)
+    if m["hash"] != recorded[:8]:
         return f"its id {sid!r} names hash {sid[-8:]} but its content_hash starts {recorded[:8]}"
     if not full:
         return None
@@ -234,17 +240,19 @@ def _integrity_problem(doc: Mapping, expect_id: str | None, *, full: bool = True
 
 _DECODE = json.JSONDecoder().raw_decode
 _WS = re.compile(r"[ \t\n\r]*")
+#: ``_WS.match``: a pattern that matches the empty string never returns None (typed so).
+_ws_match = cast("Callable[[str, int], re.Match[str]]", _WS.match)
 
 
 def _loads_in_pieces(text: str) -> object:
     """``json.loads(text)`` for a document that is an object, its arrays decoded one element at a
     time: the same result and errors, but no single call holds the interpreter for the whole file
     (a thread parsing a large catalogue lets the event loop run between elements)."""
-    ws = _WS.match
+    ws = _ws_match
     i = ws(text, 0).end()
     if text[i : i + 1] != "{":
         return json.loads(text)
-    out: dict = {}
+    out: dict[str, Any] = {}
     i = ws(text, i + 1).end()
     if text[i : i + 1] == "}":
         i += 1
@@ -272,10 +280,10 @@ def _loads_in_pieces(text: str) -> object:
     return out
 
 
-def _array_in_pieces(text: str, i: int) -> tuple[list, int]:
+def _array_in_pieces(text: str, i: int) -> tuple[list[Any], int]:
     """The array starting at ``text[i] == "["``, decoded element by element, and the index after it."""
-    ws = _WS.match
-    items: list = []
+    ws = _ws_match
+    items: list[Any] = []
     i = ws(text, i + 1).end()
     if text[i : i + 1] == "]":
         return items, i + 1
@@ -321,8 +329,8 @@ def loads(
     try:
         maps = [MappingProxyType(m) for m in doc["account_maps"]]
         provs = [Provenance.from_dict(p) for p in doc["provenance"]]
-        prov_lists: dict[tuple, tuple[Provenance, ...]] = {}  # images share a few hundred lists
-        images = []
+        prov_lists: dict[tuple[int, ...], tuple[Provenance, ...]] = {}  # images share a few hundred lists
+        images: list[ImageRecord] = []
         for d in doc["images"]:
             extra = d.get("extra")
             pkey = tuple(d["provenance"])

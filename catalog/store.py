@@ -22,12 +22,12 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, TypedDict, cast
 
 from catalog import snapshot_io
 from catalog.errors import (
@@ -48,6 +48,7 @@ __all__ = [
     "LAYER_FACTORIES",
     "CurrentSnapshot",
     "Diff",
+    "DiffDict",
     "Layer",
     "LocalLayer",
     "Store",
@@ -104,6 +105,28 @@ class VersionInfo:
     shipped: bool = False
 
 
+class ChangedImage(TypedDict):
+    """One changed image in ``Diff.to_dict``: its key and the fields that differ."""
+
+    image: str
+    fields: list[str]
+
+
+#: ``Diff.to_dict``'s answer (functional form: ``from`` is a Python keyword).
+DiffDict = TypedDict(
+    "DiffDict",
+    {
+        "from": str,
+        "to": str,
+        "added": list[str],
+        "removed": list[str],
+        "changed": list[ChangedImage],
+        "regions_added": list[str],
+        "regions_removed": list[str],
+    },
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Diff:
     """What changed between two snapshots (keys are ``ImageRecord.key_str``)."""
@@ -120,7 +143,8 @@ class Diff:
     def empty(self) -> bool:
         return not (self.added or self.removed or self.changed or self.regions_added or self.regions_removed)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> DiffDict:
+        """The diff as JSON data (``smcat catalog diff --json``, the service's diff answer)."""
         return {
             "from": self.old,
             "to": self.new,
@@ -139,7 +163,7 @@ def diff_snapshots(old: Snapshot | None, new: Snapshot) -> Diff:
     """Images added / removed / changed and regions added / removed from ``old`` to ``new``."""
     old_by = {r.key_str: r for r in old.images} if old else {}
     new_by = {r.key_str: r for r in new.images}
-    changed = []
+    changed: list[tuple[str, tuple[str, ...]]] = []
     for k in sorted(old_by.keys() & new_by.keys()):
         a, b = old_by[k], new_by[k]
         fields = tuple(f for f in _DIFF_FIELDS if _norm(getattr(a, f)) != _norm(getattr(b, f)))
@@ -157,15 +181,16 @@ def diff_snapshots(old: Snapshot | None, new: Snapshot) -> Diff:
     )
 
 
-def _norm(v):
+def _norm(v: Any) -> Any:
+    """A mapping as a plain dict (so a MappingProxyType compares equal to a dict), else ``v``."""
     return dict(v) if hasattr(v, "items") else v
 
 
 def make_snapshot(
     images: list[ImageRecord],
     *,
-    sources: dict | None = None,
-    registries: dict | None = None,
+    sources: Mapping[str, Mapping[str, Any]] | None = None,
+    registries: Mapping[str, Mapping[str, str]] | None = None,
     conflicts: list[Conflict] | tuple[Conflict, ...] = (),
     now: datetime | None = None,
 ) -> Snapshot:
@@ -216,7 +241,7 @@ class Layer(Protocol):
 class LocalLayer:
     """A store layer in a local directory (``CURRENT``, ``snapshots/``, ``status.json``)."""
 
-    def __init__(self, root: str | os.PathLike) -> None:
+    def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root).expanduser()
 
     def __repr__(self) -> str:
@@ -283,7 +308,7 @@ class Store:
 
     layer: Layer
     bases: tuple[Layer, ...] = ()
-    lock_dir: Path | None = None
+    lock_dir: str | os.PathLike[str] | None = None
     _cache: OrderedDict[str, Snapshot] = field(default_factory=OrderedDict, repr=False)  # LRU
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -298,7 +323,7 @@ class Store:
         return self.layer.location()
 
     # ---- reading -------------------------------------------------------------------------
-    def _layers(self) -> tuple:
+    def _layers(self) -> tuple[Layer, ...]:
         return (self.layer, *self.bases)
 
     def current_id(self) -> str | None:
@@ -436,7 +461,7 @@ class Store:
         """Diff two versions (ids, prefixes or dates)."""
         return diff_snapshots(self.load(old), self.load(new))
 
-    def status(self) -> dict:
+    def status(self) -> dict[str, Any]:
         """What the last refreshes recorded per source (``status.json``), or ``{}`` when none ran.
 
         A ``status.json`` that is not JSON or not of its schema raises ``CorruptDocument``.
@@ -445,6 +470,7 @@ class Store:
         if not text:
             return {}
         where = self.layer.location("status.json")
+        problem: str | None
         try:
             doc = json.loads(text)
         except (json.JSONDecodeError, RecursionError) as e:
@@ -452,7 +478,7 @@ class Store:
         else:
             problem = status_problem(doc)
             if problem is None:
-                return doc
+                return cast("dict[str, Any]", doc)  # status_problem checked it is an object
         raise CorruptDocument(
             f"The refresh status {where} is unreadable: {problem}. The next 'smcat refresh' rewrites it.",
             origin=where,
@@ -477,6 +503,7 @@ class Store:
         )
         with lk:
             remove = getattr(self.layer, "remove_debris", None)
+            assert lk.holder is not None  # entering the lock recorded this process as its holder
             lk.removed_debris = remove(lk.holder.started_at) if remove else []
             yield lk
 
@@ -506,7 +533,7 @@ class Store:
         self._write("CURRENT", snap.id + "\n")
         self._remember(snap.id, snap)
 
-    def write_status(self, status: dict) -> None:
+    def write_status(self, status: Mapping[str, Any]) -> None:
         """Record per-source refresh outcomes (``status.json``, atomically)."""
         self._write("status.json", json.dumps(status, indent=1, sort_keys=True) + "\n")
 
@@ -551,15 +578,15 @@ def _parse_date(spec: str) -> datetime | None:
 _default: dict[str, Store] = {}
 
 #: URL scheme -> factory(location) -> layer; upper layers register e.g. "s3" (catalog never imports boto3).
-LAYER_FACTORIES: dict[str, object] = {}
+LAYER_FACTORIES: dict[str, Callable[[str], Layer]] = {}
 
 
 def open_store(
-    location: str | os.PathLike | None = None,
+    location: str | os.PathLike[str] | None = None,
     *,
     with_shipped: bool = True,
     lock_dir: str | None = None,
-    layer_factory: Callable[[str], object] | None = None,
+    layer_factory: Callable[[str], Layer] | None = None,
 ) -> Store:
     """The catalogue store at ``location`` (default: ``$SMCAT_CATALOG`` or the user data dir),
     overlaid on the snapshot shipped in the package. Stores are cached per location.

@@ -14,11 +14,12 @@ import os
 import re
 
 from catalog import store as _store
+from catalog.store import Layer
 
 __all__ = ["normalize_location", "open_any_store", "register"]
 
 
-def _s3_factory(location: str):
+def _s3_factory(location: str) -> Layer:
     """``s3://bucket/prefix`` -> an ``S3Layer`` using boto3's standard configuration."""
     from resolver.s3_layer import S3Layer
 
@@ -30,7 +31,7 @@ def register() -> None:
     _store.LAYER_FACTORIES.setdefault("s3", _s3_factory)
 
 
-def normalize_location(location: str | os.PathLike | None) -> str | None:
+def normalize_location(location: str | os.PathLike[str] | None) -> str | None:
     """Undo ``Path("s3://b/p")`` -> ``"s3:/b/p"`` (a CLI option typed as a path does that)."""
     if location is None or location == "":
         return None
@@ -38,8 +39,10 @@ def normalize_location(location: str | os.PathLike | None) -> str | None:
     return re.sub(r"^s3:/+", "s3://", loc) if re.match(r"^s3:/", loc) else loc
 
 
-def open_any_store(location: str | os.PathLike | None = None, **kw) -> _store.Store:
+def open_any_store(
+    location: str | os.PathLike[str] | None = None, *, with_shipped: bool = True, lock_dir: str | None = None
+) -> _store.Store:
     """``catalog.store.open_store`` for a directory or ``s3://bucket/prefix`` (default ``$SMCAT_CATALOG``)."""
     loc = normalize_location(location) or normalize_location(os.environ.get("SMCAT_CATALOG"))
     factory = _s3_factory if loc and loc.startswith("s3://") else None
-    return _store.open_store(loc, layer_factory=factory, **kw)
+    return _store.open_store(loc, with_shipped=with_shipped, lock_dir=lock_dir, layer_factory=factory)
