@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
+from typing import Any
 
 import yaml
 
@@ -132,7 +134,7 @@ def _parse_tree(text: str, url: str, ref: str) -> ParseResult:
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _load_yaml(text: str, url: str) -> dict:
+def _load_yaml(text: str, url: str) -> dict[str, Any]:
     try:
         data = yaml.load(text, Loader=_SAFE_LOADER)  # a safe loader, C or pure Python
     except yaml.YAMLError as e:
@@ -158,7 +160,7 @@ def _load_yaml(text: str, url: str) -> dict:
     return data
 
 
-def _str(value) -> str | None:
+def _str(value: Any) -> str | None:
     """A YAML scalar as a string (dates and numbers included), or None."""
     if value is None or value == "":
         return None
@@ -195,7 +197,7 @@ def _full_version(version: str, tag: str) -> str:
     return m.group(0) if m else version
 
 
-def _yaml_version(value, tag: str, url: str, warnings: list[str]) -> str:
+def _yaml_version(value: Any, tag: str, url: str, warnings: list[str]) -> str:
     """The YAML ``version`` as text; an unquoted number (``2.10`` read as 2.1) is repaired from the tag."""
     if isinstance(value, str):
         return value
@@ -254,7 +256,9 @@ def _parse_image(text: str, url: str, fetched_at: str, directory: str, warnings:
     for key in ("sdk", "transformers", "engine", "public_registry"):
         value = d.get(key)
         if value is not None and value != "":
-            extra.append((key, str(value).lower() if isinstance(value, bool) else _str(value)))
+            shown = str(value).lower() if isinstance(value, bool) else _str(value)
+            if shown is not None:  # always: value is neither None nor ""
+                extra.append((key, shown))
 
     platform = _str(d.get("platform"))
     platform = platform if platform in ("sagemaker", "ec2") else None
@@ -290,7 +294,7 @@ def _parse_image(text: str, url: str, fetched_at: str, directory: str, warnings:
     )
 
 
-def _variant(directory: str | None, d: dict) -> str | None:
+def _variant(directory: str | None, d: Mapping[str, Any]) -> str | None:
     """What tells apart builds sharing one version: data directory, engine, Neuron SDK, devel/runtime."""
     parts = [directory] if directory else []
     engine = _str(d.get("engine"))

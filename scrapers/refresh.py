@@ -14,13 +14,17 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from catalog.errors import CatalogError, CorruptDocument, RefreshRefused, SmcatError, SourceMoved
 from catalog.models import ParseResult, Snapshot
-from catalog.store import DEFAULT_MAX_LOSS, Diff, Store, make_snapshot
+from catalog.store import DEFAULT_MAX_LOSS, Diff, DiffDict, Store, make_snapshot
 from catalog.times import now_iso
 from scrapers.merge import MergeInput, merge
 from scrapers.registry import SCRAPERS, Scraper, scraper_for_url
+
+if TYPE_CHECKING:
+    from scrapers.http import Fetcher
 
 __all__ = ["RefreshReport", "SourceReport", "collect", "run_refresh"]
 
@@ -46,7 +50,8 @@ class SourceReport:
     fetched_at: str = ""
     digest: str = ""  # sha256 over the documents' sha256s: tells whether the source changed
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON data, empty fields (None, [], "") left out."""
         return {k: v for k, v in self.__dict__.items() if v not in (None, [], "")}
 
 
@@ -70,7 +75,8 @@ class RefreshReport:
     def ok(self) -> bool:
         return self.outcome in ("published", "unchanged")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> RefreshReportDict:
+        """The report as JSON data (``smcat refresh --json``, the service's refresh jobs)."""
         return {
             "outcome": self.outcome,
             "snapshot": self.snapshot_id,
@@ -80,6 +86,18 @@ class RefreshReport:
             "sources": [s.to_dict() for s in self.sources],
             "diff": self.diff.to_dict() if self.diff else None,
         }
+
+
+class RefreshReportDict(TypedDict):
+    """``RefreshReport.to_dict``'s answer."""
+
+    outcome: str
+    snapshot: str | None
+    previous: str | None
+    reason: str | None
+    seconds: float
+    sources: list[dict[str, Any]]
+    diff: DiffDict | None
 
 
 Progress = Callable[[str, SourceReport], None]
@@ -94,7 +112,7 @@ def _over_limit(scraper: Scraper, limit: int, seen: int) -> CatalogError:
 
 
 def _collect_source(
-    fetcher, scraper: Scraper, inp: MergeInput, workers: int, limit: int = MAX_DOCUMENTS_PER_SOURCE
+    fetcher: Fetcher, scraper: Scraper, inp: MergeInput, workers: int, limit: int = MAX_DOCUMENTS_PER_SOURCE
 ) -> SourceReport:
     rep = SourceReport(scraper.name)
     t0 = time.perf_counter()
@@ -146,7 +164,7 @@ def _collect_source(
 
 
 def collect(
-    fetcher,
+    fetcher: Fetcher,
     scrapers: Iterable[Scraper] = SCRAPERS,
     *,
     progress: Progress | None = None,
@@ -160,7 +178,7 @@ def collect(
     """
     limit = MAX_DOCUMENTS_PER_SOURCE if max_documents is None else max_documents
     inp = MergeInput()
-    reports = []
+    reports: list[SourceReport] = []
     for scraper in scrapers:
         if progress:
             progress("start", SourceReport(scraper.name))
@@ -187,7 +205,7 @@ def build_snapshot(inp: MergeInput, reports: list[SourceReport], *, now: datetim
     return make_snapshot(images, sources=sources, registries=registries, conflicts=conflicts, now=now)
 
 
-def record_status(store: Store, report: RefreshReport) -> dict:
+def record_status(store: Store, report: RefreshReport) -> dict[str, Any]:
     """Update ``status.json``: per source last attempt / success / change and current failure.
 
     A corrupt ``status.json`` is replaced (it only records past attempts).
@@ -224,7 +242,7 @@ def record_status(store: Store, report: RefreshReport) -> dict:
 
 def run_refresh(
     store: Store,
-    fetcher,
+    fetcher: Fetcher,
     *,
     scrapers: Iterable[Scraper] = SCRAPERS,
     force: bool = False,
@@ -276,9 +294,34 @@ def _record_status_or_say_why(store: Store, report: RefreshReport) -> None:
         report.reason = f"{report.reason} (and {note})" if report.reason else note
 
 
-def _refresh_locked(store, fetcher, scrapers, force, max_loss, progress, now, previous, t0) -> RefreshReport:
-    def report(outcome: str, reports, **kw) -> RefreshReport:
-        return RefreshReport(outcome, reports, previous_id=previous, seconds=time.perf_counter() - t0, **kw)
+def _refresh_locked(
+    store: Store,
+    fetcher: Fetcher,
+    scrapers: Iterable[Scraper],
+    force: bool,
+    max_loss: float,
+    progress: Progress | None,
+    now: datetime | None,
+    previous: str | None,
+    t0: float,
+) -> RefreshReport:
+    def report(
+        outcome: str,
+        reports: list[SourceReport],
+        *,
+        snapshot_id: str | None = None,
+        diff: Diff | None = None,
+        reason: str | None = None,
+    ) -> RefreshReport:
+        return RefreshReport(
+            outcome,
+            reports,
+            snapshot_id=snapshot_id,
+            previous_id=previous,
+            diff=diff,
+            reason=reason,
+            seconds=time.perf_counter() - t0,
+        )
 
     inp, reports = collect(fetcher, scrapers, progress=progress)
     failed = [r for r in reports if r.status == "failed"]
