@@ -17,7 +17,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Required, TypedDict
+from typing import Required, TypedDict
 
 import diskcache
 
@@ -26,7 +26,7 @@ from catalog.paths import http_cache_dir
 from catalog.store import Store
 from catalog.times import now_iso
 from scrapers.http import Fetcher, make_session
-from scrapers.refresh import SourceReport, run_refresh
+from scrapers.refresh import RefreshReportDict, SourceReport, run_refresh
 
 __all__ = ["JOB_STATUSES", "JobRecord", "ProgressEntry", "RefreshBusy", "RefreshJobs", "fetcher_factory"]
 
@@ -56,7 +56,7 @@ class JobRecord(TypedDict, total=False):
     started_at: Required[str]
     finished_at: Required[str | None]
     progress: Required[list[ProgressEntry]]
-    report: Required[dict[str, Any] | None]  # RefreshReport.to_dict() once finished
+    report: Required[RefreshReportDict | None]  # RefreshReport.to_dict() once finished
     error: str
 
 

@@ -26,7 +26,7 @@ from scrapers.registry import SCRAPERS, Scraper, scraper_for_url
 if TYPE_CHECKING:
     from scrapers.http import Fetcher
 
-__all__ = ["RefreshReport", "SourceReport", "collect", "run_refresh"]
+__all__ = ["RefreshReport", "RefreshReportDict", "SourceReport", "collect", "run_refresh"]
 
 #: Bound on followed links per source (the docs index lists ~35 regions; the DLC tree ~300 YAMLs).
 #: A source that links to more is refused with the reason, never read in part: what was never
