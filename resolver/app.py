@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None, *, holder: CatalogHolder | None
     app.state.holder = holder
     app.state.refresh_jobs = _refresh_jobs(settings, holder) if settings.refresh_enabled else None
     # answers of /image and /catalog/diff, bounded by bytes
-    app.state.image_cache = ByteLRU(int(settings.answer_cache_mb * 1024 * 1024))
+    answers: ByteLRU[tuple[object, ...]] = ByteLRU(int(settings.answer_cache_mb * 1024 * 1024))
+    app.state.image_cache = answers
     app.state.cache_control = f"public, max-age={settings.cache_max_age}"
     for r in (image.router, frameworks.router, catalog.router, refresh.router, health.router):
         app.include_router(r)

@@ -15,18 +15,29 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from typing import Any, TypedDict
 
 from catalog.errors import SmcatError
 from catalog.models import Snapshot
 from catalog.resolve import prepare_index
 from catalog.store import Store, VersionInfo
 
-__all__ = ["CatalogHolder"]
+__all__ = ["CatalogHolder", "PollState"]
 
 #: The version list changes only when a refresh publishes; re-list it at least this often (s).
 _VERSIONS_EVERY = 60.0
 #: The interpreter's thread switch interval (s) while a new version is prepared (default 0.005).
 _SWAP_SWITCH_INTERVAL = 0.0005
+
+
+class PollState(TypedDict):
+    """``CatalogHolder.poll_state``: the background poll as ``/healthz`` shows it (``poll``)."""
+
+    running: bool
+    reload_seconds: float
+    last_success: float | None  # wall-clock time of the last successful poll
+    last_error: str | None
+    in_progress_seconds: float | None  # how long a poll in progress has been running
 
 
 class CatalogHolder:
@@ -43,7 +54,7 @@ class CatalogHolder:
         prepare_index(self._snapshot)  # before the first request, like every later version
         #: Why the last poll failed (None when it worked); shown by /healthz.
         self.last_error: str | None = None
-        self.status: dict = {}  # the store's status.json as of the last poll
+        self.status: dict[str, Any] = {}  # the store's status.json as of the last poll
         self.versions: list[VersionInfo] = []  # the store's versions as of the last poll
         self._versions_at: float | None = None
         self.last_poll_ok: float | None = None  # wall-clock time of the last successful poll
@@ -96,8 +107,9 @@ class CatalogHolder:
         try:
             self._poll_started = self._clock()
             cid = self.store.current_id()
-            moved = bool(cid and cid != self._snapshot.id)
-            if moved:
+            moved = False
+            if cid and cid != self._snapshot.id:
+                moved = True
                 self._snapshot = _prepared(self.store, cid)  # one reference swap, everything built
                 gc.freeze()  # see freeze_catalogue()
             self.status = self.store.status()
@@ -126,7 +138,7 @@ class CatalogHolder:
         gc.collect()
         gc.freeze()
 
-    def poll_state(self) -> dict:
+    def poll_state(self) -> PollState:
         """The poll's state for ``/healthz`` (no store call): last success, error, a poll in progress."""
         started = self._poll_started
         running = None if started is None else round(self._clock() - started, 3)

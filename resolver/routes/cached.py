@@ -15,16 +15,20 @@ import hashlib
 import json
 from collections.abc import Callable, Hashable
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 
+from resolver.byte_cache import ByteLRU
 from resolver.conditional import if_none_match
 
 __all__ = ["NOT_MODIFIED", "cached_json", "etag_of", "send"]
 
 #: The documented answer of a revalidation, for the routes' OpenAPI ``responses``.
-NOT_MODIFIED = {304: {"description": "Not modified (If-None-Match names the current ETag)"}}
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified (If-None-Match names the current ETag)"}
+}
 
 
 def _release() -> str:
@@ -55,7 +59,7 @@ def cached_json(request: Request, key: tuple[Hashable, ...], make: Callable[[], 
     """The JSON answer identified by ``key`` (it must include the catalogue version), built by
     ``make`` once per key (an error it raises is answered as usual, never cached) and kept in the
     answer cache; its tag is a hash of ``key``."""
-    cache = request.app.state.image_cache
+    cache: ByteLRU[tuple[bytes, str]] = request.app.state.image_cache  # (body, ETag) under these keys
     hit = cache.get(key)
     if hit is None:
         raw = json.dumps(make(), separators=(",", ":")).encode()

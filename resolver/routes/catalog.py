@@ -13,14 +13,16 @@ import dataclasses
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from catalog.limits import MAX_VALUE_CHARS
+from catalog.models import Snapshot
 from catalog.release_notes import summarize
-from catalog.store import diff_snapshots
+from catalog.store import Store, diff_snapshots
+from resolver.byte_cache import ByteLRU
 from resolver.deps import HolderDep
 from resolver.http_errors import ApiError
 from resolver.routes.cached import NOT_MODIFIED, cached_json, etag_of, send
@@ -45,7 +47,11 @@ async def versions(request: Request, holder: HolderDep) -> Response:
     return send(request, raw, etag_of("versions", hashlib.sha256(raw).hexdigest()))
 
 
-def _diff(store, from_: str, to: str | None, fmt: str, cache) -> tuple[bytes, str, str]:
+#: What ``/catalog/diff`` keeps in the answer cache: (body, media type, ETag).
+DiffAnswer = tuple[bytes, str, str]
+
+
+def _diff(store: Store, from_: str, to: str | None, fmt: str, cache: ByteLRU[DiffAnswer]) -> DiffAnswer:
     """(body, media type, ETag) of the diff between two versions, cached per resolved pair."""
     old_id, new_id = store.resolve_version(from_), store.resolve_version(to)
     key = ("diff", old_id, new_id, fmt)
@@ -54,10 +60,11 @@ def _diff(store, from_: str, to: str | None, fmt: str, cache) -> tuple[bytes, st
         return hit
     old, new = store.load(old_id), store.load(new_id)
     note = summarize(old, new)
+    out: DiffAnswer
     if fmt == "markdown":
         out = (note.to_markdown().encode(), "text/markdown; charset=utf-8", etag_of(*key))
     else:
-        body = {**diff_snapshots(old, new).to_dict(), "summary": note.to_dict()}
+        body: dict[str, Any] = {**diff_snapshots(old, new).to_dict(), "summary": note.to_dict()}
         out = (json.dumps(body).encode(), "application/json", etag_of(*key))
     cache.put(key, out, len(out[0]))
     return out
@@ -119,7 +126,7 @@ async def conflicts(request: Request, holder: HolderDep) -> Response:
     return cached_json(request, ("conflicts", snap.id), lambda: _conflicts(snap))
 
 
-def _conflicts(snap) -> dict:
+def _conflicts(snap: Snapshot) -> dict[str, Any]:
     found = [c.to_dict() for c in snap.conflicts]
     kinds: dict[str, int] = {}
     for c in snap.conflicts:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from catalog.limits import MAX_VALUE_CHARS
+from catalog.models import Snapshot
 from catalog.names import dns_suffix, known_regions, partition_of
 from catalog.resolve import framework_info, list_frameworks
 from resolver.deps import SnapshotDep
@@ -41,9 +42,9 @@ async def regions(request: Request, snapshot: SnapshotDep) -> Response:
     return cached_json(request, ("regions", snapshot.id), lambda: _regions(snapshot))
 
 
-def _regions(snapshot) -> dict:
+def _regions(snapshot: Snapshot) -> dict[str, Any]:
     names = known_regions()
-    out = []
+    out: list[dict[str, Any]] = []
     for r in sorted(snapshot.regions):
         accounts = {fam: m[r] for fam, m in sorted(snapshot.registries.items()) if r in m}
         out.append(

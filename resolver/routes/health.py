@@ -18,12 +18,16 @@ are shown without local file paths (``<path>``), which are the operator's busine
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any, TypeVar, overload
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from catalog.models import Snapshot
 from catalog.times import age_seconds
+from resolver.catalog_holder import CatalogHolder
 from resolver.deps import HolderDep, SettingsDep
 
 router = APIRouter(tags=["health"])
@@ -36,6 +40,13 @@ _FRESHNESS = ("last_attempt", "last_success", "last_change", "last_status", "err
 _PATH_RE = re.compile(r"(?<![\w:/])(?:~|[A-Za-z]:\\|/)[^\s'\",;:()]*")
 
 
+_T = TypeVar("_T")
+
+
+@overload
+def redact_paths(text: str) -> str: ...
+@overload
+def redact_paths(text: _T) -> _T: ...
 def redact_paths(text: object) -> object:
     """``text`` with every local file path replaced by ``<path>/<file name>`` (non-strings unchanged):
     the directories are the operator's business, the file name says which document failed."""
@@ -59,7 +70,7 @@ _REFRESH_STEP = (
 )
 
 
-def _summary(snap, origin: str | None, last_ok: str | None, age: float | None) -> str:
+def _summary(snap: Snapshot, origin: str | None, last_ok: str | None, age: float | None) -> str:
     what = "shipped snapshot" if origin == "shipped" else "catalogue version"
     built = (snap.created_at or "?")[:10]
     refreshed = f"last refreshed here {last_ok}" if last_ok else "never refreshed here"
@@ -69,14 +80,19 @@ def _summary(snap, origin: str | None, last_ok: str | None, age: float | None) -
 
 
 def freshness(
-    snap, status: dict, stale_after_hours: float, now: datetime, *, origin: str | None = None
-) -> dict:
+    snap: Snapshot,
+    status: Mapping[str, Any],
+    stale_after_hours: float,
+    now: datetime,
+    *,
+    origin: str | None = None,
+) -> dict[str, Any]:
     """The health document for ``snap`` and the store's ``status.json`` contents at ``now``.
 
     ``origin`` is ``shipped`` when ``snap`` is the snapshot shipped inside smcat, ``store`` when
     it was published into the catalogue the service reads (None: unknown)."""
     recorded = status.get("sources", {})
-    sources = {}
+    sources: dict[str, dict[str, Any]] = {}
     for name in sorted(set(snap.sources) | set(recorded)):
         info = dict(snap.sources.get(name, {}))
         info["age_hours"] = _age_hours(info.get("fetched_at"), now)
@@ -89,7 +105,8 @@ def freshness(
     last_ok = status.get("last_successful_refresh")
     basis = last_ok or snap.created_at
     ok_age = _age_hours(basis, now)
-    reasons, steps = [], []
+    reasons: list[str] = []
+    steps: list[str] = []
     if ok_age is None or ok_age > stale_after_hours:
         if last_ok:
             what = "successful refresh"
@@ -131,7 +148,7 @@ def freshness(
     }
 
 
-def origin_of(holder) -> str | None:
+def origin_of(holder: CatalogHolder) -> str | None:
     """``shipped``: the served snapshot is the one inside smcat; ``store``: published here; None: unlisted."""
     snap_id = holder.snapshot.id
     for v in holder.versions:
