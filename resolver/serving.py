@@ -19,14 +19,25 @@ import logging
 import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from catalog.errors import SmcatError
 
+if TYPE_CHECKING:  # imported where used at run time: ``smcat --help`` need not load pydantic or the app
+    import asyncio
+
+    from fastapi import FastAPI
+    from pydantic import ValidationError
+
+    from resolver.catalog_holder import CatalogHolder
+    from resolver.settings import Settings
+
 __all__ = [
     "EXIT_CANNOT_LISTEN",
     "NoDelayH11Protocol",
+    "StartInfo",
     "StartupError",
     "bind",
     "check_startup",
@@ -50,10 +61,30 @@ class StartupError(SmcatError):
         self.exit_code = exit_code
 
 
+class StartInfo(TypedDict):
+    """``start_info``: what ``smcat serve`` says on start (``--json`` prints it as is)."""
+
+    event: str  # "listening"
+    url: str
+    host: str
+    port: int
+    workers: int
+    catalog: str  # the store's location
+    catalog_version: str
+    catalog_created_at: str
+    catalog_age_hours: float | None
+    catalog_origin: str | None  # "shipped", "store" or None (unlisted)
+    access_log: bool
+    log_format: str
+    docs: str
+    health: str
+
+
 class NoDelayH11Protocol(H11Protocol):
     """uvicorn's h11 protocol with ``TCP_NODELAY`` set on every accepted connection."""
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    # H11Protocol already narrows asyncio's BaseTransport to Transport (ignoring [override] itself).
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             with contextlib.suppress(OSError):
@@ -61,7 +92,7 @@ class NoDelayH11Protocol(H11Protocol):
         super().connection_made(transport)
 
 
-def describe_settings_error(e) -> str:
+def describe_settings_error(e: ValidationError) -> str:
     """One line for a pydantic ``ValidationError`` of ``Settings``: each variable and what is wrong."""
     return "; ".join(
         f"SMCAT_{'_'.join(map(str, err['loc'])).upper()}: {err['msg'].removeprefix('Value error, ')}"
@@ -71,7 +102,7 @@ def describe_settings_error(e) -> str:
     )
 
 
-def check_startup():
+def check_startup() -> tuple[Settings, CatalogHolder]:
     """Validate the settings (environment) and load the catalogue; return (settings, holder).
 
     Raises ``StartupError`` with one line naming the setting or the catalogue and what to do.
@@ -93,7 +124,9 @@ def check_startup():
     return settings, holder
 
 
-def start_info(host: str, port: int, workers: int, holder, *, access_log: bool, log_format: str) -> dict:
+def start_info(
+    host: str, port: int, workers: int, holder: CatalogHolder, *, access_log: bool, log_format: str
+) -> StartInfo:
     """What ``smcat serve`` says on start: where it listens and which catalogue it serves, how old."""
     from catalog.times import age_seconds
     from resolver.routes.health import origin_of
@@ -132,7 +165,7 @@ def describe_age(hours: float | None) -> str:
     return f"{plural(round(hours / 24), 'day')} old"
 
 
-def start_line(info: dict) -> str:
+def start_line(info: StartInfo) -> str:
     """The one line ``smcat serve`` prints on start (``--json``: ``info`` itself)."""
     from catalog.plural import plural
 
@@ -145,7 +178,7 @@ def start_line(info: dict) -> str:
     )
 
 
-def worker_app():
+def worker_app() -> FastAPI:
     """The app factory each worker runs: a failure is one line and uvicorn's start-up exit code.
 
     The parent checked the same things a moment before, so this only fires when something
@@ -194,7 +227,7 @@ class JsonLogFormatter(logging.Formatter):
     """One JSON object per log line; access records get ``client``, ``method``, ``path``, ``status``."""
 
     def format(self, record: logging.LogRecord) -> str:
-        out = {
+        out: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
             "level": record.levelname.lower(),
             "logger": record.name,
@@ -216,12 +249,12 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(out, separators=(",", ":"), default=str)
 
 
-def log_config(log_format: str) -> dict:
+def log_config(log_format: str) -> dict[str, Any]:
     """uvicorn's logging configuration: warnings and errors (and access lines when on), in
     uvicorn's text format or as one JSON object per line."""
     from uvicorn.config import LOGGING_CONFIG
 
-    config = {
+    config: dict[str, Any] = {
         **LOGGING_CONFIG,
         "loggers": {
             **LOGGING_CONFIG["loggers"],
@@ -242,7 +275,7 @@ def serve(
     *,
     access_log: bool = False,
     log_format: str = "text",
-    on_start: Callable[[dict], None] | None = None,
+    on_start: Callable[[StartInfo], None] | None = None,
 ) -> None:
     """Check, bind, then run ``resolver.app:create_app`` in ``workers`` uvicorn processes.
 
