@@ -6,8 +6,8 @@ document on stdout (the fields the HTTP API uses), never a traceback.
 
 from __future__ import annotations
 
-import sys
 import warnings
+from typing import Any
 
 import click
 
@@ -19,7 +19,7 @@ __all__ = ["cli", "main"]
 class _Group(click.Group):
     """Turns library and usage errors into one line (or JSON with ``--json``) and an exit code."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         from resolver.cli.errors import echo_error, os_problem, problem_of, usage_problem
         from resolver.cli.options import wants_json
 
@@ -78,4 +78,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()  # exits itself (click's standalone mode), with the command's exit code

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -17,6 +20,11 @@ from catalog.times import now_iso
 from resolver.cli.options import catalog_option, json_option
 from resolver.cli.output import console, emit_json, err_console, table
 from resolver.stores import open_any_store as open_store
+
+if TYPE_CHECKING:
+    from catalog.release_notes import ReleaseNote
+    from scrapers.refresh import RefreshReport, SourceReport
+    from scrapers.scheduler import Run
 
 __all__ = ["register"]
 
@@ -43,10 +51,11 @@ def _print_diff(d: Diff, *, limit: int = 20) -> None:
         console.print(f"  - region {r}")
 
 
-class _Interval(click.ParamType):
+# click >= 8.2 makes ParamType generic; subscripting it here would fail at run time on click 8.1.
+class _Interval(click.ParamType):  # type: ignore[type-arg]
     name = "INTERVAL"
 
-    def convert(self, value, param, ctx) -> float:
+    def convert(self, value: str | float, param: click.Parameter | None, ctx: click.Context | None) -> float:
         if isinstance(value, (int, float)):
             return float(value)
         from scrapers.scheduler import parse_interval
@@ -57,7 +66,7 @@ class _Interval(click.ParamType):
             self.fail(str(e), param, ctx)
 
 
-def _note_of(store: Store, report):
+def _note_of(store: Store, report: RefreshReport) -> ReleaseNote | None:
     """The release note of a refresh that published (new version against the previous one)."""
     from catalog.release_notes import summarize
 
@@ -67,12 +76,12 @@ def _note_of(store: Store, report):
     return summarize(old, store.load(report.snapshot_id))
 
 
-def _print_note(note) -> None:
+def _print_note(note: ReleaseNote) -> None:
     for line in note.lines():
         console.print(line, markup=False)
 
 
-def _print_report(store: Store, report, as_json: bool) -> None:
+def _print_report(store: Store, report: RefreshReport, as_json: bool) -> None:
     note = _note_of(store, report)
     if as_json:
         emit_json({**report.to_dict(), "summary": note.to_dict() if note else None})
@@ -97,11 +106,16 @@ def _print_report(store: Store, report, as_json: bool) -> None:
         err_console.print(f"the current version stays: {report.previous_id or '(none)'}", markup=False)
 
 
-def _exit_code(report) -> int:
+def _exit_code(report: RefreshReport) -> int:
     """0 published or unchanged, 4 refused, 1 failed (the store itself failed)."""
     if report.ok:
         return 0
     return 1 if report.outcome == "failed" else RefreshRefused.exit_code
+
+
+def _report_of(run: Run) -> RefreshReport | None:
+    """The refresh report of a scheduled run (None when the run raised)."""
+    return cast("RefreshReport | None", run.result)  # the job is run_refresh: its result is a report
 
 
 def _duration(seconds: float) -> str:
@@ -111,7 +125,15 @@ def _duration(seconds: float) -> str:
     return f"{h}h{m:02d}m" if h else (f"{m}m{s:02d}s" if m else f"{s}s")
 
 
-def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int | None, as_json: bool) -> int:
+def _run_loop(
+    store: Store,
+    once: Callable[[], RefreshReport],
+    *,
+    every: float,
+    jitter: float,
+    max_runs: int | None,
+    as_json: bool,
+) -> int:
     """``refresh --every``: run ``once`` on a schedule until SIGTERM/SIGINT; returns the exit code."""
     import json
     import signal
@@ -122,17 +144,17 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
     stop = threading.Event()
     signalled: list[int] = []
 
-    def on_signal(signum, frame) -> None:
+    def on_signal(signum: int, frame: FrameType | None) -> None:
         signalled.append(signum)
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
 
-    def report_run(run) -> None:
-        rep = run.result
+    def report_run(run: Run) -> None:
+        rep = _report_of(run)
         nxt = None if run.next_delay is None else round(run.next_delay, 1)
         if as_json:
-            data = {"run": run.number, "at": now_iso(), "next_in_seconds": nxt}
+            data: dict[str, Any] = {"run": run.number, "at": now_iso(), "next_in_seconds": nxt}
             if rep is not None:
                 note = _note_of(store, rep)
                 data.update(rep.to_dict(), summary=note.to_dict() if note else None)
@@ -164,7 +186,8 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
         return 0
     if not runs:
         return 0
-    return _exit_code(runs[-1].result) if runs[-1].result is not None else 1
+    last = _report_of(runs[-1])
+    return _exit_code(last) if last is not None else 1
 
 
 @click.command()
@@ -209,7 +232,17 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
     help="With --every: stop after this many runs (default: run until stopped).",
 )
 @_json_opt
-def refresh(mirror, catalog_dir, force, max_loss, cache_dir, every, jitter, max_runs, as_json) -> None:
+def refresh(
+    mirror: Path | None,
+    catalog_dir: str | None,
+    force: bool,
+    max_loss: float,
+    cache_dir: Path | None,
+    every: float | None,
+    jitter: float,
+    max_runs: int | None,
+    as_json: bool,
+) -> None:
     """Scrape every source, then publish a new catalogue version if anything changed.
 
     Exit 0 when a version is published or nothing changed; 4 when the refresh is refused
@@ -230,7 +263,7 @@ def refresh(mirror, catalog_dir, force, max_loss, cache_dir, every, jitter, max_
     )
     if every is not None:
 
-        def once():
+        def once() -> RefreshReport:
             return run_refresh(store, fetcher, force=force, max_loss=max_loss)
 
         code = _run_loop(store, once, every=every, jitter=jitter, max_runs=max_runs, as_json=as_json)
@@ -241,7 +274,7 @@ def refresh(mirror, catalog_dir, force, max_loss, cache_dir, every, jitter, max_
         status = err_console.status("refreshing...")
         status.start()
 
-    def progress(event, rep):
+    def progress(event: str, rep: SourceReport) -> None:
         if status is not None:
             if event == "start":
                 status.update(f"fetching and parsing [bold]{rep.name}[/bold] ...")
@@ -268,7 +301,7 @@ def catalog() -> None:
 @catalog.command()
 @_catalog_opt
 @_json_opt
-def versions(catalog_dir, as_json) -> None:
+def versions(catalog_dir: str | None, as_json: bool) -> None:
     """List every catalogue version, oldest first (* marks the current one)."""
     vs = open_store(catalog_dir).versions()
     if as_json:
@@ -283,7 +316,7 @@ def versions(catalog_dir, as_json) -> None:
 @_catalog_opt
 @click.option("--framework", help="Only images of this framework.")
 @_json_opt
-def show(version, catalog_dir, framework, as_json) -> None:
+def show(version: str | None, catalog_dir: str | None, framework: str | None, as_json: bool) -> None:
     """Show a version (default: current): its sources and images."""
     from catalog.names import canonical_framework
 
@@ -348,7 +381,7 @@ def show(version, catalog_dir, framework, as_json) -> None:
 @_catalog_opt
 @_json_opt
 @click.option("--markdown", is_flag=True, help="Print the release note of NEW against OLD as Markdown.")
-def diff(old, new, catalog_dir, as_json, markdown) -> None:
+def diff(old: str, new: str | None, catalog_dir: str | None, as_json: bool, markdown: bool) -> None:
     """Diff two versions (NEW defaults to the current one): a summary, then every image.
 
     Versions: id, id prefix, hash or date.
@@ -372,7 +405,7 @@ def diff(old, new, catalog_dir, as_json, markdown) -> None:
 @_catalog_opt
 @_json_opt
 @click.option("--markdown", is_flag=True, help="Print the note as Markdown (a release note).")
-def notes(version, catalog_dir, as_json, markdown) -> None:
+def notes(version: str | None, catalog_dir: str | None, as_json: bool, markdown: bool) -> None:
     """What VERSION (default: current) brought against the version before it.
 
     New frameworks, versions and regions, retired ones, and changed images.
@@ -392,7 +425,7 @@ def notes(version, catalog_dir, as_json, markdown) -> None:
 @click.argument("version", required=False)
 @_catalog_opt
 @_json_opt
-def conflicts(version, catalog_dir, as_json) -> None:
+def conflicts(version: str | None, catalog_dir: str | None, as_json: bool) -> None:
     """Facts the sources disagree on, each claim with the document that made it; and images the
     sources list that the registry said are absent (from 'smcat verify', field "registry")."""
     from resolver.verify_log import VerificationLog
@@ -429,7 +462,7 @@ def conflicts(version, catalog_dir, as_json) -> None:
 @click.argument("version")
 @_catalog_opt
 @_json_opt
-def use(version, catalog_dir, as_json) -> None:
+def use(version: str, catalog_dir: str | None, as_json: bool) -> None:
     """Pin the current version to VERSION (roll back or forward)."""
     from catalog.errors import SmcatError
 
@@ -456,7 +489,7 @@ def use(version, catalog_dir, as_json) -> None:
 )
 @click.option("--url", help="The URL the document came from (default: the source's first start URL).")
 @_json_opt
-def scrape(source, path, url, as_json) -> None:
+def scrape(source: str, path: Path, url: str | None, as_json: bool) -> None:
     """Parse one document with the named scraper and print the records it yields.
 
     SOURCE is one of the registered scrapers (see 'smcat scrape --help' footer or
@@ -498,7 +531,7 @@ def scrape(source, path, url, as_json) -> None:
 
 @click.command()
 @_json_opt
-def sources(as_json) -> None:
+def sources(as_json: bool) -> None:
     """List the registered sources (scrapers) and where each starts."""
     from scrapers.registry import SCRAPERS
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
+from typing import Any
 
 import click
 
@@ -47,7 +49,7 @@ def _code(exc: BaseException) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
 
 
-def _problem(status: int, error: str, message: str, **extra) -> dict:
+def _problem(status: int, error: str, message: str, **extra: object) -> dict[str, Any]:
     from resolver.http_errors import problem  # only on the error path: it imports fastapi
 
     return problem(status, error, message, **extra)
@@ -57,8 +59,8 @@ def _problem(status: int, error: str, message: str, **extra) -> dict:
 _EXTRAS = ("field", "valid", "suggestions", "problems", "step", "created", "deleted", "left")
 
 
-def _extras(exc: SmcatError) -> dict:
-    out = {}
+def _extras(exc: SmcatError) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for k in _EXTRAS:
         v = getattr(exc, k, None)
         if v:
@@ -66,7 +68,7 @@ def _extras(exc: SmcatError) -> dict:
     return out
 
 
-def problem_of(exc: SmcatError) -> dict:
+def problem_of(exc: SmcatError) -> dict[str, Any]:
     """The problem document of a library error, as the service would send it, plus ``exit_code``
     and what the error carries (``problems`` of a model check, ``created``/``left`` of an import)."""
     code = getattr(exc, "exit_code", 1) or 1
@@ -82,7 +84,7 @@ def problem_of(exc: SmcatError) -> dict:
     return {**_extras(exc), **body, "exit_code": code}
 
 
-def usage_problem(exc: click.UsageError) -> dict:
+def usage_problem(exc: click.UsageError) -> dict[str, Any]:
     """A click usage error (missing option, bad value, unknown command) as a problem document."""
     field = None
     param = getattr(exc, "param", None)
@@ -95,13 +97,13 @@ def usage_problem(exc: click.UsageError) -> dict:
     }
 
 
-def os_problem(exc: OSError) -> dict:
+def os_problem(exc: OSError) -> dict[str, Any]:
     """A file or socket the OS refused (permission denied, disk full), exit 1."""
     where = f": {exc.filename}" if exc.filename else ""
     return {**_problem(500, "os_error", f"{exc.strerror or exc}{where}"), "exit_code": 1}
 
 
-def echo_error(body: dict, as_json: bool) -> None:
+def echo_error(body: Mapping[str, Any], as_json: bool) -> None:
     """Print a problem: JSON on stdout, or ``smcat: error: <detail>`` on stderr."""
     if as_json:
         click.echo(json.dumps(body, indent=2, sort_keys=True, default=str))

@@ -9,12 +9,19 @@ yet (the shipped snapshot is then served alone).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from click.core import ParameterSource
 
 __all__ = ["JSON_META", "catalog_option", "check_catalog_location", "json_option", "wants_json"]
+
+#: A command function an option decorator is applied to (and returns unchanged in type).
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+#: A click parameter callback: (context, parameter, value) -> the value the command gets.
+_Callback = Callable[[click.Context, click.Parameter, Any], Any]
 
 #: ``ctx.meta`` key set when ``--json`` was given: errors are then printed as JSON on stdout.
 JSON_META = "smcat.json"
@@ -47,8 +54,8 @@ def check_catalog_location(location: str | None, *, create: bool = False, origin
         )
 
 
-def _catalog_callback(create: bool):
-    def check(ctx: click.Context, param: click.Parameter, value):
+def _catalog_callback(create: bool) -> _Callback:
+    def check(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
         if value is not None:
             from_env = ctx.get_parameter_source(param.name) == ParameterSource.ENVIRONMENT
             check_catalog_location(
@@ -59,7 +66,7 @@ def _catalog_callback(create: bool):
     return check
 
 
-def catalog_option(*, create: bool = False):
+def catalog_option(*, create: bool = False) -> Callable[[_Command], _Command]:
     """``--catalog DIR|s3://BUCKET/PREFIX`` (``$SMCAT_CATALOG``), checked as described above."""
     return click.option(
         "--catalog",
@@ -77,7 +84,9 @@ def _json_callback(ctx: click.Context, param: click.Parameter, value: bool) -> b
     return value
 
 
-def json_option(help: str = "Print machine-readable JSON (errors too, on stdout)."):
+def json_option(
+    help: str = "Print machine-readable JSON (errors too, on stdout).",
+) -> Callable[[_Command], _Command]:
     """``--json``: the answer as JSON on stdout; an error becomes a JSON problem document."""
     # eager: set before the other options are checked, so their errors are JSON as well
     return click.option("--json", "as_json", is_flag=True, is_eager=True, callback=_json_callback, help=help)

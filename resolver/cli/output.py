@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 import click
 from rich.console import Console
@@ -14,7 +14,7 @@ from rich.table import Table
 __all__ = ["console", "emit_json", "err_console", "table"]
 
 
-def _width(stream) -> int | None:
+def _width(stream: TextIO) -> int | None:
     """The terminal's width; 200 columns when piped (rich would squeeze tables into 80)."""
     if stream.isatty() or os.environ.get("COLUMNS"):
         return None

@@ -63,28 +63,28 @@ __all__ = ["register"]
     help="Ask ECR that the image exists and print it pinned by digest (exit 3 missing, 5 could not check).",
 )
 def resolve(
-    framework,
-    version,
-    region,
-    image_scope,
-    gpu,
-    processor,
-    instance_type,
-    py_version,
-    cuda,
-    os_,
-    platform,
-    base_framework_version,
-    accelerator_type,
-    inference_tool,
-    container_version,
-    sdk_version,
-    serverless,
-    moving,
-    catalog_version,
-    catalog_dir,
-    as_json,
-    verify_,
+    framework: str,
+    version: str,
+    region: str | None,
+    image_scope: str,
+    gpu: bool | None,
+    processor: str | None,
+    instance_type: str | None,
+    py_version: str | None,
+    cuda: str | None,
+    os_: str | None,
+    platform: str | None,
+    base_framework_version: str | None,
+    accelerator_type: str | None,
+    inference_tool: str | None,
+    container_version: str | None,
+    sdk_version: str | None,
+    serverless: bool,
+    moving: bool,
+    catalog_version: str | None,
+    catalog_dir: str | None,
+    as_json: bool,
+    verify_: bool,
 ) -> None:
     """Print the ECR image URI for a framework, version and region.
 
@@ -172,7 +172,15 @@ def resolve(
     help="Server logs (and access lines) as text or one JSON object per line.",
 )
 @json_option("Print the start line (and errors) as JSON.")
-def serve(host, port, workers, catalog_dir, access_log, log_format, as_json) -> None:
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    catalog_dir: str | None,
+    access_log: bool,
+    log_format: str,
+    as_json: bool,
+) -> None:
     """Run the HTTP service (GET /image, /frameworks, /regions, /catalog/..., /healthz; docs at /docs).
 
     On start it prints one line: where it listens, the catalogue version it serves and how old
@@ -183,13 +191,13 @@ def serve(host, port, workers, catalog_dir, access_log, log_format, as_json) -> 
     import json
     import os
 
+    from resolver.serving import StartInfo, start_line
     from resolver.serving import serve as run
-    from resolver.serving import start_line
 
     if catalog_dir:
         os.environ["SMCAT_CATALOG"] = str(catalog_dir)
 
-    def announce(info: dict) -> None:
+    def announce(info: StartInfo) -> None:
         click.echo(json.dumps(info, sort_keys=True) if as_json else start_line(info))
         sys.stdout.flush()
 

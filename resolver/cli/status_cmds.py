@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import click
 
@@ -34,10 +35,11 @@ def parse_within(value: str) -> int:
     return int(seconds // _DAY)
 
 
-class _Within(click.ParamType):
+# click >= 8.2 makes ParamType generic; subscripting it here would fail at run time on click 8.1.
+class _Within(click.ParamType):  # type: ignore[type-arg]
     name = "DURATION"
 
-    def convert(self, value, param, ctx) -> int:
+    def convert(self, value: str | int, param: click.Parameter | None, ctx: click.Context | None) -> int:
         if isinstance(value, int):
             return value
         try:
@@ -61,7 +63,7 @@ def _age(iso: str | None, now: datetime) -> str | None:
 @click.command()
 @_catalog_opt
 @_json_opt
-def status(catalog_dir, as_json) -> None:
+def status(catalog_dir: str | None, as_json: bool) -> None:
     """Per-source freshness (last attempt, success, change, failure) and the current version's age."""
     store = open_store(catalog_dir)
     snap = store.load()
@@ -69,7 +71,16 @@ def status(catalog_dir, as_json) -> None:
     now = datetime.now(UTC)
     recorded = st.get("sources", {})
     names = sorted(set(snap.sources) | set(recorded))
-    data = {
+    sources: dict[str, dict[str, Any]] = {
+        n: {
+            "fetched_at": snap.sources.get(n, {}).get("fetched_at"),
+            **{k: recorded.get(n, {}).get(k) for k in ("last_attempt", "last_success", "last_change")},
+            "last_status": recorded.get(n, {}).get("last_status"),
+            "error": recorded.get(n, {}).get("error"),
+        }
+        for n in names
+    }
+    data: dict[str, Any] = {
         "catalog": store.location,
         "current": snap.id,
         "created_at": snap.created_at,
@@ -77,15 +88,7 @@ def status(catalog_dir, as_json) -> None:
         "images": len(snap.images),
         "last_refresh": st.get("last_refresh"),
         "last_successful_refresh": st.get("last_successful_refresh"),
-        "sources": {
-            n: {
-                "fetched_at": snap.sources.get(n, {}).get("fetched_at"),
-                **{k: recorded.get(n, {}).get(k) for k in ("last_attempt", "last_success", "last_change")},
-                "last_status": recorded.get(n, {}).get("last_status"),
-                "error": recorded.get(n, {}).get("error"),
-            }
-            for n in names
-        },
+        "sources": sources,
     }
     if as_json:
         emit_json(data)
@@ -113,7 +116,7 @@ def status(catalog_dir, as_json) -> None:
             s["fetched_at"],
             s["error"] or "",
         ]
-        for n, s in data["sources"].items()
+        for n, s in sources.items()
     ]
     console.print(
         table(
@@ -140,7 +143,9 @@ def status(catalog_dir, as_json) -> None:
 )
 @_catalog_opt
 @_json_opt
-def eol(within, framework, today, catalog_dir, as_json) -> None:
+def eol(
+    within: int, framework: str | None, today: datetime | None, catalog_dir: str | None, as_json: bool
+) -> None:
     """List images past their end of patch, or reaching it soon, with the newest supported successor."""
     from catalog.lifecycle import eol_report
     from catalog.names import canonical_framework

@@ -9,7 +9,9 @@ from __future__ import annotations
 import random
 import sys
 from collections import Counter
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -20,7 +22,14 @@ from resolver.cli.output import console, emit_json, err_console, table
 from resolver.verify import EXIT_CODES, MISSING, UNKNOWN, Verification, Verifier, parse_image_uri
 from resolver.verify_log import VerificationLog, catalog_targets, verify_many
 
+if TYPE_CHECKING:
+    from catalog.resolve import Resolution
+    from catalog.store import Store
+
 __all__ = ["exit_code_of", "register", "report_resolution", "stored_note"]
+
+#: What to verify: an image URI and the catalogue image key it came from (None for a URI given).
+_Target = tuple[str, str | None]
 
 
 def exit_code_of(results: list[Verification]) -> int:
@@ -31,10 +40,12 @@ def exit_code_of(results: list[Verification]) -> int:
     return EXIT_CODES[UNKNOWN] if UNKNOWN in statuses else 0
 
 
-def _fail(message: str, as_json: bool, code: int = 2, **extra) -> None:
+def _fail(
+    message: str, as_json: bool, code: int = 2, *, field: str = "", valid: list[str] | None = None
+) -> NoReturn:
     from resolver.cli.errors import echo_error, problem_of
 
-    echo_error(problem_of(InvalidQuery(message, **extra)), as_json)
+    echo_error(problem_of(InvalidQuery(message, field=field, valid=valid)), as_json)
     sys.exit(code)
 
 
@@ -47,7 +58,7 @@ def _record(log: VerificationLog | None, results: list[Verification]) -> None:
         err_console.print(f"warning: could not record the verification at {log.location}: {e}")
 
 
-def _summary(results: list[Verification]) -> dict:
+def _summary(results: list[Verification]) -> dict[str, Any]:
     c = Counter(v.status for v in results)
     return {
         "checked": len(results),
@@ -83,19 +94,19 @@ def _summary(results: list[Verification]) -> dict:
 @catalog_option()
 @json_option("Print the answers and a summary as JSON (errors too).")
 def verify(
-    uris,
-    sample,
-    all_,
-    region,
-    seed,
-    concurrency,
-    fresh_hours,
-    details,
-    no_record,
-    endpoint_url,
-    catalog_version,
-    catalog_dir,
-    as_json,
+    uris: tuple[str, ...],
+    sample: int | None,
+    all_: bool,
+    region: str | None,
+    seed: int | None,
+    concurrency: int,
+    fresh_hours: float | None,
+    details: bool,
+    no_record: bool,
+    endpoint_url: str | None,
+    catalog_version: str | None,
+    catalog_dir: str | None,
+    as_json: bool,
 ) -> None:
     """Ask Amazon ECR whether images exist, and pin each one by its digest.
 
@@ -117,6 +128,7 @@ def verify(
         _fail("Give image URIs or --catalog-sample/--all, not both.", as_json)
     if not catalog_mode and not uris:
         _fail("Nothing to verify: give image URIs, or --catalog-sample N / --all with --region R.", as_json)
+    targets: Sequence[_Target]
     try:
         store = open_any_store(catalog_dir)
         if catalog_mode:
@@ -145,7 +157,9 @@ def verify(
     sys.exit(code)
 
 
-def _catalog_sample(store, version, region, n, seed, as_json) -> list[tuple[str, str]]:
+def _catalog_sample(
+    store: Store, version: str | None, region: str | None, n: int | None, seed: int | None, as_json: bool
+) -> list[tuple[str, str]]:
     if not region:
         raise InvalidQuery("--catalog-sample/--all need --region, e.g. --region eu-west-1.", field="region")
     snap = store.load(version)
@@ -161,20 +175,38 @@ def _catalog_sample(store, version, region, n, seed, as_json) -> list[tuple[str,
     return targets
 
 
-def _run(targets, verifier, log, hours, concurrency, *, show_bar: bool) -> list[Verification]:
+def _run(
+    targets: Sequence[_Target],
+    verifier: Verifier,
+    log: VerificationLog | None,
+    hours: float,
+    concurrency: int,
+    *,
+    show_bar: bool,
+) -> list[Verification]:
     """Verify (fresh answers read from the log); recording is left to the caller (``--no-record``)."""
-    kw = {"verifier": verifier, "concurrency": concurrency, "record": False}
-    if log is not None and hours:
-        kw |= {"log": log, "max_age": timedelta(hours=hours)}
+    use_log = log is not None and bool(hours)
+
+    def run(progress: Callable[[Verification], None] | None = None) -> list[Verification]:
+        return verify_many(
+            targets,
+            verifier=verifier,
+            concurrency=concurrency,
+            record=False,
+            log=log if use_log else None,
+            max_age=timedelta(hours=hours) if use_log else None,
+            progress=progress,
+        )
+
     if not show_bar:
-        return verify_many(targets, **kw)
+        return run()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     with Progress(
         "verify", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console, transient=True
     ) as bar:
         task = bar.add_task("verify", total=len(targets))
-        return verify_many(targets, progress=lambda _v: bar.advance(task), **kw)
+        return run(lambda _v: bar.advance(task))
 
 
 def _print_one(v: Verification) -> None:
@@ -192,7 +224,7 @@ def _print_one(v: Verification) -> None:
         err_console.print(f"could not check ({v.reason}): {v.message}")
 
 
-def _print_table(results: list[Verification], summary: dict, *, only_problems: bool) -> None:
+def _print_table(results: list[Verification], summary: dict[str, Any], *, only_problems: bool) -> None:
     shown = [v for v in results if v.status != "exists"] if only_problems else results
     if shown:
         rows = [
@@ -222,7 +254,7 @@ def _print_table(results: list[Verification], summary: dict, *, only_problems: b
 # --------------------------------------------------------------------------- used by `smcat resolve`
 
 
-def stored_note(store, uri: str) -> str | None:
+def stored_note(store: Store, uri: str) -> str | None:
     """ "verified on <date>: exists, digest ..." from the catalogue's verification log, or None."""
     try:
         v = VerificationLog(store).get(uri)
@@ -235,7 +267,7 @@ def stored_note(store, uri: str) -> str | None:
     return f"verified on {v.checked_at}: {v.status} ({v.reason})"
 
 
-def report_resolution(res, store, d: dict, as_json: bool) -> None:
+def report_resolution(res: Resolution, store: Store, d: dict[str, Any], as_json: bool) -> None:
     """``smcat resolve --verify``: check the resolved image, record it, print the pinned URI; exits."""
     v = Verifier().verify(res)
     _record(VerificationLog(store), [v])
