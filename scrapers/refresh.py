@@ -15,12 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from catalog.errors import CatalogError, CorruptDocument, RefreshRefused, SmcatError, SourceMoved
-from catalog.models import ParseResult, Snapshot
-from catalog.store import DEFAULT_MAX_LOSS, Diff, Store, make_snapshot
-from catalog.times import now_iso
-from scrapers.merge import MergeInput, merge
-from scrapers.registry import SCRAPERS, Scraper, scraper_for_url
+from smcat.catalog.errors import CatalogError, CorruptDocument, RefreshRefused, SmcatError, SourceMoved
+from smcat.catalog.models import ParseResult, Snapshot
+from smcat.catalog.store import DEFAULT_MAX_LOSS, Diff, Store, make_snapshot
+from smcat.catalog.times import now_iso
+from smcat.scrapers.merge import MergeInput, merge
+from smcat.scrapers.registry import SCRAPERS, Scraper, scraper_for_url
 
 __all__ = ["RefreshReport", "SourceReport", "collect", "run_refresh"]
 
@@ -89,7 +89,7 @@ def _over_limit(scraper: Scraper, limit: int, seen: int) -> CatalogError:
     return CatalogError(
         f"{scraper.name} links to more than {limit} documents (already {seen} queued); refusing to "
         "publish a catalogue built from part of it. If the source really grew, raise the limit "
-        "(scrapers.refresh.MAX_DOCUMENTS_PER_SOURCE, or collect(max_documents=...)) and rerun."
+        "(smcat.scrapers.refresh.MAX_DOCUMENTS_PER_SOURCE, or collect(max_documents=...)) and rerun."
     )
 
 

@@ -13,12 +13,12 @@ from datetime import timedelta
 
 import click
 
-from catalog.errors import CatalogError, InvalidQuery, SmcatError
-from catalog.plural import plural
-from resolver.cli.options import catalog_option, json_option
-from resolver.cli.output import console, emit_json, err_console, table
-from resolver.verify import EXIT_CODES, MISSING, UNKNOWN, Verification, Verifier, parse_image_uri
-from resolver.verify_log import VerificationLog, catalog_targets, verify_many
+from smcat.catalog.errors import CatalogError, InvalidQuery, SmcatError
+from smcat.catalog.plural import plural
+from smcat.cli.options import catalog_option, json_option
+from smcat.cli.output import console, emit_json, err_console, table
+from smcat.verify import EXIT_CODES, MISSING, UNKNOWN, Verification, Verifier, parse_image_uri
+from smcat.verify_log import VerificationLog, catalog_targets, verify_many
 
 __all__ = ["exit_code_of", "register", "report_resolution", "stored_note"]
 
@@ -32,7 +32,7 @@ def exit_code_of(results: list[Verification]) -> int:
 
 
 def _fail(message: str, as_json: bool, code: int = 2, **extra) -> None:
-    from resolver.cli.errors import echo_error, problem_of
+    from smcat.cli.errors import echo_error, problem_of
 
     echo_error(problem_of(InvalidQuery(message, **extra)), as_json)
     sys.exit(code)
@@ -110,7 +110,7 @@ def verify(
     the reason is named). Answers are recorded beside the catalogue (verifications.json).
     Exit 0 all exist, 3 some missing, 5 some could not be checked, 2 invalid input.
     """
-    from resolver.stores import open_any_store
+    from smcat.stores import open_any_store
 
     catalog_mode = bool(sample or all_)
     if catalog_mode and uris:

@@ -18,13 +18,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from catalog.limits import MAX_VALUE_CHARS
-from catalog.release_notes import summarize
-from catalog.store import diff_snapshots
-from resolver.deps import HolderDep
-from resolver.http_errors import ApiError
-from resolver.routes.cached import NOT_MODIFIED, cached_json, etag_of, send
-from resolver.schemas import ErrorBody
+from smcat.catalog.limits import MAX_VALUE_CHARS
+from smcat.catalog.release_notes import summarize
+from smcat.catalog.store import diff_snapshots
+from smcat.deps import HolderDep
+from smcat.http_errors import ApiError
+from smcat.routes.cached import NOT_MODIFIED, cached_json, etag_of, send
+from smcat.schemas import ErrorBody
 
 router = APIRouter(prefix="/catalog", tags=["catalogue versions"])
 

@@ -23,12 +23,12 @@ from datetime import UTC, datetime
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from catalog.times import age_seconds
-from resolver.deps import HolderDep, SettingsDep
+from smcat.catalog.times import age_seconds
+from smcat.deps import HolderDep, SettingsDep
 
 router = APIRouter(tags=["health"])
 
-#: What ``status.json`` records per source (see ``scrapers.refresh.record_status``).
+#: What ``status.json`` records per source (see ``smcat.scrapers.refresh.record_status``).
 _FRESHNESS = ("last_attempt", "last_success", "last_change", "last_status", "error")
 
 

@@ -17,13 +17,13 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-import scrapers.refresh
-from catalog.store import Store, diff_snapshots, make_snapshot
-from resolver.app import create_app
-from resolver.catalog_holder import CatalogHolder
-from resolver.cli import cli
-from resolver.settings import Settings
-from scrapers.refresh import RefreshReport
+from smcat.app import create_app
+from smcat.catalog.store import Store, diff_snapshots, make_snapshot
+from smcat.catalog_holder import CatalogHolder
+from smcat.cli import cli
+from smcat.scrapers import refresh as scrapers_refresh
+from smcat.scrapers.refresh import RefreshReport
+from smcat.settings import Settings
 from tests.records import rec
 
 
@@ -131,7 +131,7 @@ def v1_store(tmp_path):
 
 def test_refresh_that_publishes_prints_the_summary(v1_store, monkeypatch):
     root, mirror = v1_store
-    monkeypatch.setattr(scrapers.refresh, "run_refresh", FakeRefresh("publish"))
+    monkeypatch.setattr(scrapers_refresh, "run_refresh", FakeRefresh("publish"))
     r = smcat("refresh", "--catalog", root, "--mirror", mirror)
     assert r.exit_code == 0, r.output
     assert f"published {V2.id}" in r.output
@@ -141,7 +141,7 @@ def test_refresh_that_publishes_prints_the_summary(v1_store, monkeypatch):
 
 def test_refresh_json_keeps_the_report_and_adds_the_summary(v1_store, monkeypatch):
     root, mirror = v1_store
-    monkeypatch.setattr(scrapers.refresh, "run_refresh", FakeRefresh("publish"))
+    monkeypatch.setattr(scrapers_refresh, "run_refresh", FakeRefresh("publish"))
     data = json.loads(smcat("refresh", "--catalog", root, "--mirror", mirror, "--json").output)
     assert data["outcome"] == "published" and data["diff"]["to"] == V2.id
     assert data["summary"]["new_frameworks"] == ["xgboost"]
@@ -149,7 +149,7 @@ def test_refresh_json_keeps_the_report_and_adds_the_summary(v1_store, monkeypatc
 
 def test_refresh_refused_exits_4(v1_store, monkeypatch):
     root, mirror = v1_store
-    monkeypatch.setattr(scrapers.refresh, "run_refresh", FakeRefresh("refuse"))
+    monkeypatch.setattr(scrapers_refresh, "run_refresh", FakeRefresh("refuse"))
     r = smcat("refresh", "--catalog", root, "--mirror", mirror, "--json")
     assert r.exit_code == 4 and json.loads(r.output)["summary"] is None
 
@@ -157,7 +157,7 @@ def test_refresh_refused_exits_4(v1_store, monkeypatch):
 def test_every_prints_a_line_per_run(v1_store, monkeypatch):
     root, mirror = v1_store
     fake = FakeRefresh("publish", "same", "refuse", "same")
-    monkeypatch.setattr(scrapers.refresh, "run_refresh", fake)
+    monkeypatch.setattr(scrapers_refresh, "run_refresh", fake)
     r = smcat("refresh", "--catalog", root, "--mirror", mirror, "--every", "0.01s", "--max-runs", "4")
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
@@ -170,7 +170,7 @@ def test_every_prints_a_line_per_run(v1_store, monkeypatch):
 
 def test_every_json_lines_and_an_exception_does_not_stop_the_loop(v1_store, monkeypatch):
     root, mirror = v1_store
-    monkeypatch.setattr(scrapers.refresh, "run_refresh", FakeRefresh(OSError("S3 unreachable"), "publish"))
+    monkeypatch.setattr(scrapers_refresh, "run_refresh", FakeRefresh(OSError("S3 unreachable"), "publish"))
     r = smcat("refresh", "--catalog", root, "--mirror", mirror, "--every", "0.01s", "--max-runs", 2, "--json")
     assert r.exit_code == 0, r.output
     first, second = (json.loads(line) for line in r.output.splitlines())
@@ -182,7 +182,7 @@ def test_every_json_lines_and_an_exception_does_not_stop_the_loop(v1_store, monk
 
 def test_every_exit_code_is_the_last_runs_when_max_runs_ends_it(v1_store, monkeypatch):
     root, mirror = v1_store
-    monkeypatch.setattr(scrapers.refresh, "run_refresh", FakeRefresh("refuse"))
+    monkeypatch.setattr(scrapers_refresh, "run_refresh", FakeRefresh("refuse"))
     r = smcat("refresh", "--catalog", root, "--mirror", mirror, "--every", "0.01s", "--max-runs", "1")
     assert r.exit_code == 4
 
@@ -198,7 +198,7 @@ def test_every_stops_cleanly_on_a_signal(v1_store, monkeypatch, sig):
             os.kill(os.getpid(), sig)
 
     fake = FakeRefresh("refuse", on_call=kill_on_second)
-    monkeypatch.setattr(scrapers.refresh, "run_refresh", fake)
+    monkeypatch.setattr(scrapers_refresh, "run_refresh", fake)
     r = smcat("refresh", "--catalog", root, "--mirror", mirror, "--every", "0.01s", "--max-runs", "10")
     assert r.exit_code == 0, r.output
     assert fake.calls == 2
@@ -312,7 +312,7 @@ def test_readme_mentions_every_command():
 
 def test_readme_lists_every_registered_source():
     """Fails when a scraper is registered without a row in the README's sources table."""
-    from scrapers.registry import SCRAPERS
+    from smcat.scrapers.registry import SCRAPERS
 
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("### Sources (scrapers)") : readme.index("## Keeping the catalogue fresh")]

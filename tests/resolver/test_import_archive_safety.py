@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from resolver.importer import ArchiveRefused, ContractError, InvalidImportRequest, check_model, find_problems
-from resolver.importer.layout import collect_entries
-from resolver.importer.limits import ArchiveLimits, parse_size
-from resolver.importer.safety import LinkVerdict, resolve_link
+from smcat.importer import ArchiveRefused, ContractError, InvalidImportRequest, check_model, find_problems
+from smcat.importer.layout import collect_entries
+from smcat.importer.limits import ArchiveLimits, parse_size
+from smcat.importer.safety import LinkVerdict, resolve_link
 from tests.resolver import import_models as m
 
 

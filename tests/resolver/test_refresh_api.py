@@ -9,11 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from catalog.store import Store, shipped_dir
-from resolver.app import create_app
-from resolver.catalog_holder import CatalogHolder
-from resolver.settings import Settings
-from scrapers.http import mirror_path
+from smcat.app import create_app
+from smcat.catalog.store import Store, shipped_dir
+from smcat.catalog_holder import CatalogHolder
+from smcat.scrapers.http import mirror_path
+from smcat.settings import Settings
 from tests.conftest import MIRROR, requires_shared
 
 TOKEN = "Zq3v-8XkP2mW9rTb7YnC4hLd"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from catalog.errors import CatalogError
-from catalog.store import LocalLayer, Store, make_snapshot, shipped_dir
-from resolver.s3_layer import POLL_TIMEOUTS, S3Layer, parse_s3_url
-from resolver.stores import normalize_location, open_any_store
+from smcat.catalog.errors import CatalogError
+from smcat.catalog.store import LocalLayer, Store, make_snapshot, shipped_dir
+from smcat.s3_layer import POLL_TIMEOUTS, S3Layer, parse_s3_url
+from smcat.stores import normalize_location, open_any_store
 from tests.conftest import MIRROR, requires_shared
 
 BUCKET = "smcat-catalog"
@@ -249,9 +249,9 @@ def test_normalize_location(given, expected):
 
 
 def test_importing_the_store_layer_does_not_import_boto3():
-    """Explicit dispatch: importing ``resolver.stores`` fills no registry and loads no boto3."""
+    """Explicit dispatch: importing ``smcat.stores`` fills no registry and loads no boto3."""
     code = (
-        "import sys, resolver, resolver.stores, resolver.s3_layer, resolver.current, catalog.store as s;"
+        "import sys, smcat, smcat.stores, smcat.s3_layer, smcat.current, smcat.catalog.store as s;"
         "assert 's3' not in s.LAYER_FACTORIES;"
         "assert 'boto3' not in sys.modules and 'botocore' not in sys.modules, 'boto3 imported'"
     )
@@ -260,8 +260,8 @@ def test_importing_the_store_layer_does_not_import_boto3():
 
 @requires_shared
 def test_refresh_publishes_into_s3(s3, tmp_path):
-    from scrapers.http import Fetcher
-    from scrapers.refresh import run_refresh
+    from smcat.scrapers.http import Fetcher
+    from smcat.scrapers.refresh import run_refresh
 
     layer = s3("prod/catalog")
     store = Store(layer, lock_dir=tmp_path / "locks")  # an empty S3 catalogue: the refresh must publish

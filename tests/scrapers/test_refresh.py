@@ -18,10 +18,10 @@ import requests
 import responses
 from click.testing import CliRunner
 
-from catalog.store import Store, open_store
-from resolver.cli import cli
-from scrapers.http import Fetcher, make_session, mirror_path, prefix_rewriter
-from scrapers.refresh import run_refresh
+from smcat.catalog.store import Store, open_store
+from smcat.cli import cli
+from smcat.scrapers.http import Fetcher, make_session, mirror_path, prefix_rewriter
+from smcat.scrapers.refresh import run_refresh
 from tests.conftest import MIRROR, requires_shared
 from tests.httpserver import serve_directory
 
@@ -246,11 +246,12 @@ def test_cli_refresh_exit_codes_and_json(tmp_path, broken_mirror):
 
 
 def test_the_shipped_snapshot_is_current_with_the_mirror():
-    from scrapers.shipped import build_from_mirror
+    from smcat.scrapers.shipped import build_from_mirror
 
     rebuilt, reports = build_from_mirror(MIRROR)
     assert all(r.status == "ok" for r in reports)
     shipped = open_store("/nonexistent-smcat-user-dir").load()
     assert shipped.content_hash == rebuilt.content_hash, (
-        "the shipped catalogue is stale: run 'python -m scrapers.shipped --mirror ../shared/sources/mirror'"
+        "the shipped catalogue is stale: run "
+        "'python -m smcat.scrapers.shipped --mirror ../shared/sources/mirror'"
     )
