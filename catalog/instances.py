@@ -21,13 +21,15 @@ _EXAMPLES = ("ml.m5.xlarge", "ml.c7g.large", "ml.g5.2xlarge", "ml.p3.2xlarge", "
 
 
 @cache
-def _table() -> dict:
-    return json.loads(resources.files("catalog").joinpath("data/instance_families.json").read_text("utf-8"))
+def _table() -> dict[str, dict[str, tuple[str, str]]]:
+    """The data file's ``families`` and ``local`` tables: name -> (processor, arch)."""
+    doc = json.loads(resources.files("catalog").joinpath("data/instance_families.json").read_text("utf-8"))
+    return {part: {k: (v[0], v[1]) for k, v in doc[part].items()} for part in ("families", "local")}
 
 
 def instance_families() -> dict[str, tuple[str, str]]:
     """Instance family (``p3``, ``c7g``...) -> (processor, arch)."""
-    return {k: tuple(v) for k, v in _table()["families"].items()}
+    return dict(_table()["families"])
 
 
 def instance_profile(instance_type: str) -> tuple[str, str]:
@@ -46,7 +48,7 @@ def _profile(instance_type: str) -> tuple[str, str]:
     text = instance_type.strip().lower()
     local = _table()["local"]
     if text in local:
-        return tuple(local[text])
+        return local[text]
     m = _INSTANCE_RE.match(text)
     families = _table()["families"]
     if not m:
@@ -64,4 +66,4 @@ def _profile(instance_type: str) -> tuple[str, str]:
             field="instance_type",
             valid=sorted(f"ml.{f}" for f in families) + sorted(local),
         )
-    return tuple(families[family])
+    return families[family]

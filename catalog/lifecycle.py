@@ -8,16 +8,44 @@ rows out.
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal, TypedDict
 
 from catalog.models import ImageRecord, Snapshot
 from catalog.versions import parse_image_version, sort_key
 
-__all__ = ["eol_report", "successor"]
+__all__ = ["EolRow", "SuccessorRef", "eol_report", "successor"]
 
 _STATUS_ORDER = {"past": 0, "soon": 1}
 
 
-def _line(r: ImageRecord) -> tuple:
+class SuccessorRef(TypedDict):
+    """The image to move to: its version, pinned tag and end of patch."""
+
+    version: str
+    tag: str | None
+    eop: str | None
+
+
+class EolRow(TypedDict):
+    """One row of :func:`eol_report` (a JSON object in ``smcat eol --json``)."""
+
+    status: Literal["past", "soon"]
+    framework: str
+    version: str
+    scope: str
+    processor: str
+    arch: str
+    platform: str | None
+    py_version: str | None
+    repository: str
+    tag: str | None
+    ga: str | None
+    eop: str | None
+    days_left: int
+    successor: SuccessorRef | None
+
+
+def _line(r: ImageRecord) -> tuple[str, str, str, str, str, str]:
     """What a successor must share: same framework, repository, scope, processor, architecture, platform."""
     return (r.framework, r.repository, r.image_scope, r.processor, r.arch, r.platform or "")
 
@@ -43,7 +71,7 @@ def successor(record: ImageRecord, candidates: list[ImageRecord], today: date) -
 
 def eol_report(
     snapshot: Snapshot, *, today: date, within_days: int = 90, framework: str | None = None
-) -> list[dict]:
+) -> list[EolRow]:
     """Images past end of patch (``past``) or reaching it within ``within_days`` (``soon``).
 
     Rows are sorted past first, then soon; within each by framework, repository, version
@@ -51,10 +79,10 @@ def eol_report(
     ``successor`` names the newest supported image of the same line (or None).
     ``framework`` keeps only that canonical framework name.
     """
-    by_line: dict[tuple, list[ImageRecord]] = {}
+    by_line: dict[tuple[str, str, str, str, str, str], list[ImageRecord]] = {}
     for r in snapshot.images:
         by_line.setdefault(_line(r), []).append(r)
-    rows = []
+    rows: list[EolRow] = []
     for r in snapshot.images:
         if not r.eop or (framework and r.framework != framework):
             continue

@@ -21,12 +21,17 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from catalog.errors import RefreshRefused, StoreWriteFailed
 from catalog.times import format_iso
+
+if TYPE_CHECKING:
+    import diskcache
 
 __all__ = ["DEFAULT_STALE_AFTER", "Holder", "RefreshLock", "this_machine"]
 
@@ -38,10 +43,11 @@ _KEY = "refresh"
 def this_machine() -> str:
     """Host name + boot id + pid namespace: two processes with equal values can see each other's pids."""
     parts = [socket.gethostname()]
-    for probe in (
+    probes: tuple[Callable[[], str], ...] = (
         lambda: Path("/proc/sys/kernel/random/boot_id").read_text().strip(),
         lambda: os.readlink("/proc/self/ns/pid"),
-    ):
+    )
+    for probe in probes:
         try:
             parts.append(probe())
         except OSError:
@@ -115,7 +121,7 @@ class RefreshLock:
 
     def __init__(
         self,
-        lock_dir: str | os.PathLike,
+        lock_dir: str | os.PathLike[str],
         *,
         what: str = "the catalogue",
         stale_after: float = DEFAULT_STALE_AFTER,
@@ -134,7 +140,7 @@ class RefreshLock:
         #: Set when another run took the lock from us (our heartbeat stopped for too long).
         self.lost = threading.Event()
         self._stop = threading.Event()
-        self._cache = None
+        self._cache: diskcache.Cache | None = None
         self._beat: threading.Thread | None = None
 
     def acquire(self) -> Holder:
@@ -145,12 +151,12 @@ class RefreshLock:
         pid = os.getpid()
         me = Holder(uuid.uuid4().hex, socket.gethostname(), self.machine, pid, _pid_start(pid), now, now)
         try:
-            self._cache = diskcache.Cache(str(self.lock_dir))
-            with self._cache.transact():
-                current = self._cache.get(_KEY)
+            self._cache = cache = diskcache.Cache(str(self.lock_dir))
+            with cache.transact():
+                current = cache.get(_KEY)
                 if current is not None:
                     self._check_current(current, now)
-                self._cache.set(_KEY, asdict(me))
+                cache.set(_KEY, asdict(me))
         except (OSError, sqlite3.Error) as e:  # disk full, read-only, not a directory
             self._close()
             raise StoreWriteFailed(
@@ -166,7 +172,7 @@ class RefreshLock:
         self._beat.start()
         return me
 
-    def _check_current(self, current, now: float) -> None:
+    def _check_current(self, current: object, now: float) -> None:
         if not isinstance(current, dict):  # a lock from an older smcat: a bare token with an expiry
             raise RefreshRefused(
                 f"Another refresh of {self.what} is running (holder not recorded; an older smcat); "
@@ -183,15 +189,17 @@ class RefreshLock:
         self.taken_over = (held, why)
 
     def _heartbeat(self) -> None:
+        cache, holder = self._cache, self.holder  # both set by ``acquire`` before this thread starts
+        assert cache is not None and holder is not None
         while not self._stop.wait(self.heartbeat_every):
             try:
-                with self._cache.transact():
-                    current = self._cache.get(_KEY)
-                    if not isinstance(current, dict) or current.get("token") != self.holder.token:
+                with cache.transact():
+                    current = cache.get(_KEY)
+                    if not isinstance(current, dict) or current.get("token") != holder.token:
                         self.lost.set()
                         return
                     current["heartbeat"] = time.time()
-                    self._cache.set(_KEY, current)
+                    cache.set(_KEY, current)
             except (OSError, sqlite3.Error):  # a full disk: try again next beat; the pid still speaks for us
                 continue
 
@@ -222,5 +230,5 @@ class RefreshLock:
         self.acquire()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.release()

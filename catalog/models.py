@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = [
     "PROCESSORS",
@@ -41,8 +42,8 @@ class Provenance:
     #: The one region a document speaks for (a docs page per region), or None for all regions.
     region: str | None = None
 
-    def to_dict(self) -> dict:
-        d = {"source": self.source, "url": self.url, "fetched_at": self.fetched_at}
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"source": self.source, "url": self.url, "fetched_at": self.fetched_at}
         if self.region:
             d["region"] = self.region
         if self.facts:
@@ -54,7 +55,7 @@ class Provenance:
         return d
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> Provenance:
+    def from_dict(cls, d: Mapping[str, Any]) -> Provenance:
         return cls(
             source=d["source"],
             url=d["url"],
@@ -109,7 +110,7 @@ class ImageRecord:
     also_known_as: tuple[str, ...] = ()
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[str, ...]:
         """Identity of the image across sources and snapshots."""
         return (
             self.repository,
@@ -160,8 +161,8 @@ class Conflict:
         """What the sources disagree about (``account``, ``tag``, ``py_version``...)."""
         return self.field
 
-    def to_dict(self) -> dict:
-        d: dict = {
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
             "subject": self.subject,
             "field": self.field,
             "claims": [{"value": v, "url": u} for v, u in self.claims],
@@ -207,7 +208,7 @@ class Snapshot:
     id: str
     created_at: str
     images: tuple[ImageRecord, ...]
-    sources: Mapping[str, Mapping] = field(default_factory=dict)
+    sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     registries: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     conflicts: tuple[Conflict, ...] = ()
     content_hash: str = ""

@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
 from catalog.models import ImageRecord, Snapshot
+from catalog.plural import plural
 from catalog.store import Diff, Store, diff_snapshots
 
 __all__ = ["Changes", "ReleaseNote", "VersionGroup", "note_for", "predecessor", "summarize"]
@@ -35,7 +37,7 @@ class VersionGroup:
     def __str__(self) -> str:
         return f"{self.framework} {self.version} ({', '.join(self.scopes)}; {', '.join(self.processors)})"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "framework": self.framework,
             "version": self.version,
@@ -66,7 +68,7 @@ class Changes:
         )
         return [f"{label}: {n}" for n, label in labels if n]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, int]:
         return {
             "images": self.images,
             "tags_added": self.tags_added,
@@ -123,7 +125,7 @@ class ReleaseNote:
     def _sections(self) -> list[tuple[str, list[str]]]:
         changed = ""
         if self.changes.images:
-            changed = f"{self.changes.images} images" + (
+            changed = plural(self.changes.images, "image") + (
                 f" ({', '.join(self.changes.parts())})" if self.changes.parts() else ""
             )
         return [
@@ -155,7 +157,7 @@ class ReleaseNote:
         out = [f"# smcat catalogue {self.new}", ""]
         since = f"compared with `{self.old}`" if self.old else "the first version"
         out.append(
-            f"Published {self.created_at}, {since}: {self.images} images, "
+            f"Published {self.created_at}, {since}: {plural(self.images, 'image')}, "
             f"+{self.images_added} added, -{self.images_removed} removed."
         )
         if self.empty:
@@ -166,7 +168,7 @@ class ReleaseNote:
                 out += [f"- {i}" for i in items]
         return "\n".join(out) + "\n"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "from": self.old,
             "to": self.new,
@@ -192,7 +194,7 @@ def _count(n: int, one: str, many: str | None = None) -> str:
     return "" if not n else f"{n} {one}" if n == 1 else f"{n} {many or one + 's'}"
 
 
-def _version_key(v: str):
+def _version_key(v: str) -> tuple[int, Version, str]:
     try:
         return (1, Version(v), v)
     except InvalidVersion:

@@ -369,7 +369,8 @@ def _framework(idx: _Index, framework: str) -> str:
     if fw in idx.repositories:
         return idx.repositories[fw]
     valid = sorted(idx.frameworks)
-    close = difflib.get_close_matches(fw, valid + sorted(idx.repositories), n=3, cutoff=0.6)
+    names = list(dict.fromkeys(valid + sorted(idx.repositories)))  # a repository may share a name
+    close = difflib.get_close_matches(fw, names, n=3, cutoff=0.6)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     raise InvalidQuery(
         f"Unknown framework: {framework!r}.{hint} Frameworks in the catalogue: {', '.join(valid)}.",

@@ -57,7 +57,7 @@ def parse_image_version(s: str) -> Version | None:
     return None  # pragma: no cover - the release alone always parses
 
 
-def sort_key(s: str) -> tuple:
+def sort_key(s: str) -> tuple[bool, Version, str]:
     """A key that orders version strings by version semantics; unparsable strings sort first."""
     v = parse_image_version(s)
     return (v is not None, v if v is not None else _ZERO, s)

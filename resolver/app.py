@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -37,7 +38,7 @@ def create_app(settings: Settings | None = None, *, holder: CatalogHolder | None
     )
 
     @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI):
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         holder.freeze_catalogue()  # before the first request: no ~50 ms full GC pauses later
         holder.start()
         try:
@@ -113,7 +114,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 def _refresh_jobs(settings: Settings, holder: CatalogHolder) -> RefreshJobs:
     """Job records beside the store's refresh lock, so every worker and process shares them."""
     store = holder.store
-    lock_dir = settings.lock_dir or store.lock_dir or store.layer.default_lock_dir()
+    # Store.layer is typed ``object`` until catalog/store.py gets its Layer protocol (issue 12).
+    lock_dir = settings.lock_dir or store.lock_dir or store.layer.default_lock_dir()  # type: ignore[attr-defined]
     jobs = RefreshJobs(
         store,
         Path(lock_dir) / "refresh-jobs",

@@ -6,10 +6,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 
-__all__ = ["ByteLRU"]
+__all__ = ["ByteLRU", "CachedAnswer"]
 
 #: Rough cost of one entry beyond its key and body bytes (tuple, dict slot, str/bytes headers).
 _ENTRY_OVERHEAD = 200
+
+#: What is kept per key: (HTTP status, serialised body, ETag).
+CachedAnswer = tuple[int, bytes, str]
 
 
 class ByteLRU:
@@ -22,13 +25,13 @@ class ByteLRU:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.bytes = 0
-        self._data: OrderedDict[Hashable, tuple[tuple, int]] = OrderedDict()
+        self._data: OrderedDict[Hashable, tuple[CachedAnswer, int]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._data)
 
-    def get(self, key: Hashable) -> tuple | None:
+    def get(self, key: Hashable) -> CachedAnswer | None:
         """The cached value, or None (marks it recently used)."""
         with self._lock:
             hit = self._data.get(key)
@@ -37,7 +40,7 @@ class ByteLRU:
             self._data.move_to_end(key)
             return hit[0]
 
-    def put(self, key: Hashable, value: tuple, size: int) -> None:
+    def put(self, key: Hashable, value: CachedAnswer, size: int) -> None:
         """Keep ``value`` (about ``size`` bytes of payload) unless it is too large to be worth it."""
         cost = size + _ENTRY_OVERHEAD
         if cost > self.max_bytes // 4:

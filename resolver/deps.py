@@ -18,11 +18,13 @@ __all__ = ["HolderDep", "SettingsDep", "SnapshotDep", "get_holder", "get_setting
 
 
 async def get_holder(request: Request) -> CatalogHolder:
-    return request.app.state.holder
+    holder: CatalogHolder = request.app.state.holder
+    return holder
 
 
 async def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 async def get_snapshot(holder: Annotated[CatalogHolder, Depends(get_holder)]) -> Snapshot:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from http import HTTPStatus
+from typing import Any
 
 from fastapi.responses import Response
 
@@ -22,7 +23,7 @@ PROBLEM_JSON = "application/problem+json"
 _TYPE_PREFIX = "urn:smcat:problem:"
 
 
-def problem(status: int, error: str, message: str, **extra: object) -> dict:
+def problem(status: int, error: str, message: str, **extra: object) -> dict[str, Any]:
     """A problem document for ``status`` with the stable code ``error`` and the text ``message``."""
     try:
         title = HTTPStatus(status).phrase
@@ -39,13 +40,13 @@ def problem(status: int, error: str, message: str, **extra: object) -> dict:
     }
 
 
-def problem_response(body: dict, headers: dict | None = None) -> Response:
+def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
     """The response carrying a problem document (its ``status`` is the HTTP status)."""
     raw = json.dumps(body, separators=(",", ":")).encode()
     return Response(raw, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
 
 
-def error_response(exc: SmcatError) -> tuple[int, dict]:
+def error_response(exc: SmcatError) -> tuple[int, dict[str, Any]]:
     """(status, problem): 422 invalid input, 404 no match or unknown version, 500 otherwise."""
     if isinstance(exc, InvalidQuery):
         return 422, problem(422, "invalid_query", str(exc), field=exc.field or None, valid=exc.valid)
@@ -59,7 +60,9 @@ def error_response(exc: SmcatError) -> tuple[int, dict]:
 class ApiError(Exception):
     """An HTTP error with a problem body (``error``, ``message`` and extras) and optional headers."""
 
-    def __init__(self, status: int, error: str, message: str, headers: dict | None = None, **extra) -> None:
+    def __init__(
+        self, status: int, error: str, message: str, headers: dict[str, str] | None = None, **extra: object
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.body = problem(status, error, message, **extra)

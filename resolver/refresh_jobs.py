@@ -16,6 +16,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Required, TypedDict
 
 import diskcache
 
@@ -26,13 +27,36 @@ from catalog.times import now_iso
 from scrapers.http import Fetcher, make_session
 from scrapers.refresh import SourceReport, run_refresh
 
-__all__ = ["JOB_STATUSES", "RefreshBusy", "RefreshJobs", "fetcher_factory"]
+__all__ = ["JOB_STATUSES", "JobRecord", "ProgressEntry", "RefreshBusy", "RefreshJobs", "fetcher_factory"]
 
 #: running, then one of the refresh outcomes, or ``failed`` when the job itself crashed.
 JOB_STATUSES = ("running", "published", "unchanged", "refused", "failed")
 _RUNNING_KEY = "running"
 _JOB_TTL = 7 * 24 * 3600.0  # job records are kept a week
 _SLOT_TTL = 3600.0  # a crashed worker's slot frees itself after an hour (the store lock's expiry)
+
+
+class ProgressEntry(TypedDict, total=False):
+    """One source of a running or finished refresh job; counts once the source is done."""
+
+    source: Required[str]
+    status: Required[str]
+    documents: int
+    images: int
+    seconds: float
+    error: str
+
+
+class JobRecord(TypedDict, total=False):
+    """A refresh job as recorded; ``GET /catalog/refresh/{id}`` shows it (``error`` only when set)."""
+
+    id: Required[str]
+    status: Required[str]  # one of JOB_STATUSES
+    started_at: Required[str]
+    finished_at: Required[str | None]
+    progress: Required[list[ProgressEntry]]
+    report: Required[dict[str, Any] | None]  # RefreshReport.to_dict() once finished
+    error: str
 
 
 class RefreshBusy(RefreshRefused):
@@ -54,38 +78,39 @@ class RefreshJobs:
     """Start refreshes of ``store`` in background threads and record their progress in ``directory``."""
 
     def __init__(
-        self, store: Store, directory: str | os.PathLike, new_fetcher: Callable[[], Fetcher]
+        self, store: Store, directory: str | os.PathLike[str], new_fetcher: Callable[[], Fetcher]
     ) -> None:
         self.store = store
         self.directory = Path(directory)
         self.new_fetcher = new_fetcher
         self.cache = diskcache.Cache(str(self.directory))
-        self.on_finish: Callable[[dict], None] | None = None
+        self.on_finish: Callable[[JobRecord], None] | None = None
 
     def close(self) -> None:
         self.cache.close()
 
-    def get(self, job_id: str) -> dict | None:
+    def get(self, job_id: str) -> JobRecord | None:
         """The record of a job (any process's), or None when unknown or expired.
 
         A job still marked running that no longer holds the running slot belonged to a worker
         that died (a finishing job saves its outcome before it frees the slot): it is ``failed``.
         """
-        record = self.cache.get(f"job:{job_id}")
+        record: JobRecord | None = self.cache.get(f"job:{job_id}")
         if record is not None and record["status"] == "running" and self.running() != job_id:
             record = self.cache.get(f"job:{job_id}")  # it may have finished in between
-            if record["status"] == "running":
-                record.update(
-                    status="failed", finished_at=now_iso(), error="the worker running this refresh stopped"
-                )
+            if record is not None and record["status"] == "running":
+                record["status"] = "failed"
+                record["finished_at"] = now_iso()
+                record["error"] = "the worker running this refresh stopped"
                 self._save(record)
         return record
 
     def running(self) -> str | None:
         """The id of the refresh this service (any worker) is running, if any."""
-        return self.cache.get(_RUNNING_KEY)
+        job_id: str | None = self.cache.get(_RUNNING_KEY)
+        return job_id
 
-    def start(self) -> dict:
+    def start(self) -> JobRecord:
         """Start a refresh in a background thread; its first record. Raises ``RefreshBusy``."""
         job_id = uuid.uuid4().hex
         if not self.cache.add(_RUNNING_KEY, job_id, expire=_SLOT_TTL):
@@ -97,7 +122,7 @@ class RefreshJobs:
         except RefreshRefused as e:
             self._free(job_id)
             raise RefreshBusy(str(e)) from e
-        record = {
+        record: JobRecord = {
             "id": job_id,
             "status": "running",
             "started_at": now_iso(),
@@ -111,7 +136,7 @@ class RefreshJobs:
         ).start()
         return record
 
-    def wait(self, job_id: str, timeout: float = 60.0) -> dict | None:
+    def wait(self, job_id: str, timeout: float = 60.0) -> JobRecord | None:
         """Poll until the job is done (for tests and scripts); its last record."""
         import time
 
@@ -123,7 +148,7 @@ class RefreshJobs:
         return record
 
     # ---- the background thread ---------------------------------------------------------
-    def _save(self, record: dict) -> None:
+    def _save(self, record: JobRecord) -> None:
         self.cache.set(f"job:{record['id']}", record, expire=_JOB_TTL)
 
     def _free(self, job_id: str) -> None:
@@ -131,11 +156,14 @@ class RefreshJobs:
             if self.cache.get(_RUNNING_KEY) == job_id:
                 self.cache.delete(_RUNNING_KEY)
 
-    def _run(self, record: dict) -> None:
+    def _run(self, record: JobRecord) -> None:
         def progress(event: str, rep: SourceReport) -> None:
-            entry = {"source": rep.name, "status": "running" if event == "start" else rep.status}
+            status = "running" if event == "start" else rep.status
+            entry: ProgressEntry = {"source": rep.name, "status": status}
             if event != "start":
-                entry.update(documents=rep.documents, images=rep.images, seconds=round(rep.seconds, 3))
+                entry["documents"] = rep.documents
+                entry["images"] = rep.images
+                entry["seconds"] = round(rep.seconds, 3)
                 if rep.error:
                     entry["error"] = rep.error
                 record["progress"] = [p for p in record["progress"] if p["source"] != rep.name]
@@ -148,9 +176,11 @@ class RefreshJobs:
                 report = run_refresh(self.store, fetcher, progress=progress)
             finally:
                 fetcher.close()
-            record.update(status=report.outcome, report=report.to_dict())
+            record["status"] = report.outcome
+            record["report"] = report.to_dict()
         except Exception as e:  # the job must end with a record, whatever happened
-            record.update(status="failed", error=f"{type(e).__name__}: {e}")
+            record["status"] = "failed"
+            record["error"] = f"{type(e).__name__}: {e}"
         finally:
             record["finished_at"] = now_iso()
             self._save(record)

@@ -30,9 +30,14 @@ import re
 import threading
 from collections import OrderedDict
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from catalog.errors import CatalogError
 from catalog.paths import cache_home
+
+if TYPE_CHECKING:
+    from boto3.session import Session
+    from mypy_boto3_s3 import S3Client
 
 __all__ = ["POLL_TIMEOUTS", "S3Layer", "parse_s3_url"]
 
@@ -63,7 +68,13 @@ class S3Layer:
     """
 
     def __init__(
-        self, bucket: str, prefix: str = "", *, client=None, session=None, endpoint_url=None
+        self,
+        bucket: str,
+        prefix: str = "",
+        *,
+        client: S3Client | None = None,
+        session: Session | None = None,
+        endpoint_url: str | None = None,
     ) -> None:
         if not bucket:
             raise CatalogError("An S3 catalogue needs a bucket: s3://bucket/prefix.")
@@ -78,7 +89,7 @@ class S3Layer:
         self._snapshots: OrderedDict[str, str] = OrderedDict()  # immutable names -> text
 
     @classmethod
-    def from_url(cls, url: str, **kw) -> S3Layer:
+    def from_url(cls, url: str, **kw: Any) -> S3Layer:
         """The layer at ``s3://bucket/prefix``."""
         bucket, prefix = parse_s3_url(url)
         return cls(bucket, prefix, **kw)
@@ -102,7 +113,7 @@ class S3Layer:
                 self._snapshots.move_to_end(name)
                 return self._snapshots[name]
             cached = None if immutable else self._etags.get(name)
-        kw = {"IfNoneMatch": cached[0]} if cached else {}
+        kw: dict[str, Any] = {"IfNoneMatch": cached[0]} if cached else {}
         try:
             resp = (self.client if immutable else self.poll_client).get_object(
                 Bucket=self.bucket, Key=self._key(name), **kw
@@ -159,7 +170,7 @@ class S3Layer:
 
     # ---- internals ---------------------------------------------------------------------------
     @property
-    def client(self):
+    def client(self) -> S3Client:
         """The boto3 S3 client (made on first use)."""
         if self._client is None:
             with self._lock:
@@ -168,7 +179,7 @@ class S3Layer:
         return self._client
 
     @property
-    def poll_client(self):
+    def poll_client(self) -> S3Client:
         """The client for the small mutable objects: short timeouts, one retry (made on first use)."""
         if self._poll_client is None:
             with self._lock:
@@ -176,7 +187,7 @@ class S3Layer:
                     self._poll_client = self._make_client(*POLL_TIMEOUTS)
         return self._poll_client
 
-    def _make_client(self, connect: float = 3, read: float = 10, retries: int = 3):
+    def _make_client(self, connect: float = 3, read: float = 10, retries: int = 3) -> S3Client:
         import boto3
         from botocore.config import Config
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
 __all__ = ["ErrorBody", "ImageAnswer", "Lifecycle"]
@@ -41,13 +43,13 @@ class ImageAnswer(BaseModel):
     os: str | None = None
     platform: str | None = None
     lifecycle: Lifecycle
-    provenance: list[dict]
+    provenance: list[dict[str, Any]]
     catalog_version: str
     alternatives: list[Alternative] = []
     moving_uri: str | None = None
     pinned_uri: str | None = None
     region_source: str = "argument"
-    verification: dict | None = None  # with ?verify=true: the recorded registry check (issue 14)
+    verification: dict[str, Any] | None = None  # with ?verify=true: the recorded registry check (issue 14)
 
 
 class ErrorBody(BaseModel):

@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
+import logging
 import socket
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -27,7 +31,10 @@ __all__ = [
     "bind",
     "check_startup",
     "describe_settings_error",
+    "log_config",
     "serve",
+    "start_info",
+    "start_line",
     "worker_app",
 ]
 
@@ -65,7 +72,7 @@ def describe_settings_error(e) -> str:
 
 
 def check_startup():
-    """Validate the settings (environment) and load the catalogue; return the settings.
+    """Validate the settings (environment) and load the catalogue; return (settings, holder).
 
     Raises ``StartupError`` with one line naming the setting or the catalogue and what to do.
     """
@@ -80,10 +87,62 @@ def check_startup():
     except ValidationError as e:
         raise StartupError(f"invalid settings: {describe_settings_error(e)}") from None
     try:
-        CatalogHolder(open_any_store(settings.catalog, lock_dir=settings.lock_dir), reload_seconds=0)
+        holder = CatalogHolder(open_any_store(settings.catalog, lock_dir=settings.lock_dir), reload_seconds=0)
     except SmcatError as e:
         raise StartupError(f"the catalogue cannot be loaded: {e}", exit_code=e.exit_code or 1) from None
-    return settings
+    return settings, holder
+
+
+def start_info(host: str, port: int, workers: int, holder, *, access_log: bool, log_format: str) -> dict:
+    """What ``smcat serve`` says on start: where it listens and which catalogue it serves, how old."""
+    from catalog.times import age_seconds
+    from resolver.routes.health import origin_of
+
+    snap = holder.snapshot
+    age = age_seconds(snap.created_at, datetime.now(UTC))
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    return {
+        "event": "listening",
+        "url": url,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "catalog": holder.store.location,
+        "catalog_version": snap.id,
+        "catalog_created_at": snap.created_at,
+        "catalog_age_hours": None if age is None else round(age / 3600, 2),
+        "catalog_origin": origin_of(holder),
+        "access_log": access_log,
+        "log_format": log_format,
+        "docs": f"{url}/docs",
+        "health": f"{url}/healthz",
+    }
+
+
+def describe_age(hours: float | None) -> str:
+    """``45 min``, ``5 h``, ``3 days``: an age as people say it."""
+    from catalog.plural import plural
+
+    if hours is None:
+        return "of unknown age"
+    if hours < 1:
+        return f"{round(hours * 60)} min old"
+    if hours < 48:
+        return f"{round(hours)} h old"
+    return f"{plural(round(hours / 24), 'day')} old"
+
+
+def start_line(info: dict) -> str:
+    """The one line ``smcat serve`` prints on start (``--json``: ``info`` itself)."""
+    from catalog.plural import plural
+
+    what = "shipped snapshot" if info["catalog_origin"] == "shipped" else "catalogue"
+    built = (info["catalog_created_at"] or "?")[:10]
+    return (
+        f"smcat: serving {info['url']} ({plural(info['workers'], 'worker')}), {what} "
+        f"{info['catalog_version']} built {built}, {describe_age(info['catalog_age_hours'])}; "
+        f"health {info['health']}, docs {info['docs']}" + ("; access log on" if info["access_log"] else "")
+    )
 
 
 def worker_app():
@@ -131,14 +190,73 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(host: str, port: int, workers: int, *, access_log: bool = False) -> None:
-    """Check, bind, then run ``resolver.app:create_app`` in ``workers`` uvicorn processes."""
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object per log line; access records get ``client``, ``method``, ``path``, ``status``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out = {
+            "time": datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+        }
+        if record.name == "uvicorn.access" and isinstance(record.args, tuple) and len(record.args) == 5:
+            client, method, path, http_version, status = record.args
+            out |= {
+                "event": "request",
+                "client": client,
+                "method": method,
+                "path": path,
+                "http_version": http_version,
+                "status": status,
+            }
+        else:
+            out["message"] = record.getMessage()
+        if record.exc_info:
+            out["error"] = self.formatException(record.exc_info)
+        return json.dumps(out, separators=(",", ":"), default=str)
+
+
+def log_config(log_format: str) -> dict:
+    """uvicorn's logging configuration: warnings and errors (and access lines when on), in
+    uvicorn's text format or as one JSON object per line."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = {
+        **LOGGING_CONFIG,
+        "loggers": {
+            **LOGGING_CONFIG["loggers"],
+            "uvicorn.error": {"level": "WARNING"},  # no "Started server process" chatter
+            "uvicorn.access": {**LOGGING_CONFIG["loggers"]["uvicorn.access"], "level": "INFO"},
+        },
+    }
+    if log_format == "json":
+        fmt = {"()": "resolver.serving.JsonLogFormatter"}
+        config["formatters"] = {"default": fmt, "access": fmt}
+    return config
+
+
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    *,
+    access_log: bool = False,
+    log_format: str = "text",
+    on_start: Callable[[dict], None] | None = None,
+) -> None:
+    """Check, bind, then run ``resolver.app:create_app`` in ``workers`` uvicorn processes.
+
+    ``on_start`` gets ``start_info()`` once the socket is bound, before the workers start.
+    """
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
 
-    check_startup()
+    _, holder = check_startup()
     sock = bind(host, port)
+    if on_start is not None:
+        on_start(start_info(host, port, workers, holder, access_log=access_log, log_format=log_format))
+    del holder  # the workers load their own catalogue
     config = uvicorn.Config(
         "resolver.serving:worker_app",
         factory=True,
@@ -147,7 +265,8 @@ def serve(host: str, port: int, workers: int, *, access_log: bool = False) -> No
         workers=workers,
         http=NoDelayH11Protocol,
         server_header=False,
-        log_level="warning",
+        log_level=None,  # the levels are in log_config
+        log_config=log_config(log_format),
         access_log=access_log,
     )
     try:

@@ -27,13 +27,18 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 from catalog.errors import InvalidQuery, SmcatError
 from catalog.names import dns_suffix, is_region_code
 from catalog.times import format_iso, now_iso
+
+if TYPE_CHECKING:
+    from boto3.session import Session
+    from mypy_boto3_ecr import ECRClient
 
 __all__ = [
     "EXIT_CODES",
@@ -185,13 +190,13 @@ class Verification:
     def exit_code(self) -> int:
         return EXIT_CODES[self.status]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["pinned_uri"] = self.pinned_uri
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> Verification:
+    def from_dict(cls, d: Mapping[str, Any]) -> Verification:
         names = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in d.items() if k in names})
 
@@ -199,12 +204,38 @@ class Verification:
 # --------------------------------------------------------------------------- asking ECR
 
 
+class CarriesUri(Protocol):
+    """Anything naming an image by ``uri`` (an ``ImageRef``, a ``catalog.resolve.Resolution``)."""
+
+    @property
+    def uri(self) -> str: ...
+
+
+#: What ``verify`` accepts: an image URI, or an object carrying one (a resolution also names its record).
+Target = str | CarriesUri
+
+
+class _Subject(TypedDict):
+    """The fields of a ``Verification`` that say which image was asked about."""
+
+    uri: str
+    account: str
+    region: str
+    repository: str
+    tag: str | None
+    image_key: str | None
+
+
+#: A registry answer, or (status, reason, message) when ECR did not answer.
+_Outcome = dict[str, Any] | tuple[str, str, str]
+
+
 class Verifier:
     """Asks ECR, one client per region (clients are thread-safe; they are made under a lock)."""
 
     def __init__(
         self,
-        session=None,
+        session: Session | None = None,
         *,
         endpoint_url: str | None = None,
         max_attempts: int = 5,
@@ -222,10 +253,10 @@ class Verifier:
         self.max_delay = max_delay
         self.details = details
         self.sleep = sleep
-        self._clients: dict[str, object] = {}
+        self._clients: dict[str, ECRClient] = {}
         self._lock = threading.Lock()
 
-    def client(self, region: str):
+    def client(self, region: str) -> ECRClient:
         """The ECR client of ``region`` (botocore's retries off: this class retries and counts)."""
         c = self._clients.get(region)
         if c is None:
@@ -246,12 +277,12 @@ class Verifier:
                     self._clients[region] = c
         return c
 
-    def verify(self, target, *, image_key: str | None = None) -> Verification:
+    def verify(self, target: Target, *, image_key: str | None = None) -> Verification:
         """Verify one image: a URI, an ``ImageRef`` or a ``catalog.resolve.Resolution``."""
         uri, key = _target(target)
         ref = target if isinstance(target, ImageRef) else parse_image_uri(uri)
         key = image_key or key
-        base = {
+        base: _Subject = {
             "uri": ref.uri,
             "account": ref.account,
             "region": ref.region,
@@ -328,7 +359,7 @@ class Verifier:
             attempts=attempts,
         )
 
-    def _call(self, region: str, op: str, **params) -> tuple[dict | tuple[str, str, str], int]:
+    def _call(self, region: str, op: str, **params: Any) -> tuple[_Outcome, int]:
         """(response, attempts), or ((status, reason, message), attempts) when ECR did not answer."""
         from botocore.exceptions import (
             BotoCoreError,
@@ -343,7 +374,8 @@ class Verifier:
         while True:
             attempts += 1
             try:
-                return getattr(self.client(region), op)(**params), attempts
+                answer: dict[str, Any] = getattr(self.client(region), op)(**params)  # ECR by op name
+                return answer, attempts
             except (NoCredentialsError, PartialCredentialsError) as e:
                 return (
                     UNKNOWN,
@@ -386,7 +418,7 @@ class Verifier:
             self.sleep(random.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempts - 1))))
 
 
-def _manifest_facts(img: dict) -> tuple[str | None, int | None]:
+def _manifest_facts(img: Mapping[str, Any]) -> tuple[str | None, int | None]:
     """Media type and (compressed) size from the manifest BatchGetImage returned."""
     media_type = img.get("imageManifestMediaType")
     size = None
@@ -404,7 +436,7 @@ def _manifest_facts(img: dict) -> tuple[str | None, int | None]:
     return media_type, size
 
 
-def _target(target) -> tuple[str, str | None]:
+def _target(target: object) -> tuple[str, str | None]:
     if isinstance(target, str):
         return target, None
     if isinstance(target, ImageRef):
@@ -417,9 +449,9 @@ def _target(target) -> tuple[str, str | None]:
 
 
 def verify(
-    uri_or_resolution,
+    uri_or_resolution: Target,
     *,
-    session=None,
+    session: Session | None = None,
     endpoint_url: str | None = None,
     details: bool = False,
     max_attempts: int = 5,
@@ -435,7 +467,11 @@ def verify(
 
 
 def check_before_import(
-    image_uri: str, *, session=None, endpoint_url: str | None = None, pin_digest: bool = False
+    image_uri: str,
+    *,
+    session: Session | None = None,
+    endpoint_url: str | None = None,
+    pin_digest: bool = False,
 ) -> tuple[str, Verification]:
     """Verify ``image_uri`` before an import creates anything: returns (the URI to deploy, the
     verification); the digest-pinned URI when ``pin_digest``. Raises ``ImageMissing`` (exit 3)

@@ -14,15 +14,23 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, cast
 
 from catalog.errors import SmcatError
 from catalog.names import dns_suffix
 from catalog.times import now_iso, parse_iso
 from resolver.verify import EXISTS, MISSING, UNKNOWN, Verification, Verifier, now_utc, parse_image_uri
+
+if TYPE_CHECKING:
+    from starlette.datastructures import State
+
+    from catalog.models import Snapshot
+    from catalog.store import Store
 
 __all__ = [
     "DOC_NAME",
@@ -37,6 +45,34 @@ __all__ = [
 DOC_NAME = "verifications.json"
 _HISTORY = 10
 
+#: One image's stored record: the newest conclusive verification's fields, ``verified_at`` and ``history``.
+Entry = dict[str, Any]
+
+
+class DocumentLayer(Protocol):
+    """What the log needs of a store layer (a directory or S3): read and write one side document."""
+
+    def location(self, name: str = "") -> str: ...
+
+    def read(self, name: str) -> str | None: ...
+
+    def write(self, name: str, text: str) -> None: ...
+
+    def default_lock_dir(self) -> Path: ...
+
+
+class Claim(TypedDict):
+    value: str
+    url: str
+
+
+class RegistryConflict(TypedDict):
+    """Shaped like ``Conflict.to_dict()``: the catalogue lists an image the registry says is absent."""
+
+    subject: str
+    field: str
+    claims: list[Claim]
+
 
 class VerificationLog:
     """``verifications.json`` in a catalogue store's writable layer: the newest conclusive
@@ -46,16 +82,17 @@ class VerificationLog:
     could not ask today" does not erase "it existed yesterday".
     """
 
-    def __init__(self, store) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.layer = store.layer
+        # ``Store.layer`` is typed ``object`` until catalog/store.py has its Layer protocol (issue 12).
+        self.layer = cast(DocumentLayer, store.layer)
         self._lock = threading.Lock()
 
     @property
     def location(self) -> str:
         return self.layer.location(DOC_NAME)
 
-    def entries(self) -> dict[str, dict]:
+    def entries(self) -> dict[str, Entry]:
         """URI -> stored entry (``{}`` when nothing was verified yet or the file is unreadable)."""
         text = self.layer.read(DOC_NAME)
         if not text:
@@ -67,13 +104,18 @@ class VerificationLog:
         images = doc.get("images") if isinstance(doc, dict) else None
         return images if isinstance(images, dict) else {}
 
-    def get(self, uri: str, entries: dict | None = None) -> Verification | None:
+    def get(self, uri: str, entries: Mapping[str, Entry] | None = None) -> Verification | None:
         """The stored verification of ``uri`` (marked ``cached``), or None."""
         e = (self.entries() if entries is None else entries).get(uri)
         return _from_entry(e) if e else None
 
     def fresh(
-        self, uri: str, max_age: timedelta, *, now: datetime | None = None, entries: dict | None = None
+        self,
+        uri: str,
+        max_age: timedelta,
+        *,
+        now: datetime | None = None,
+        entries: Mapping[str, Entry] | None = None,
     ) -> Verification | None:
         """The stored conclusive verification of ``uri`` if it is at most ``max_age`` old."""
         v = self.get(uri, entries)
@@ -93,7 +135,7 @@ class VerificationLog:
         return len(new)
 
     @contextlib.contextmanager
-    def _write_lock(self):
+    def _write_lock(self) -> Iterator[None]:
         """Serialise read-merge-write across threads and processes (a diskcache lock beside the
         store's refresh lock), so two concurrent ``smcat verify`` runs do not lose each other's answers."""
         import diskcache
@@ -106,15 +148,15 @@ class VerificationLog:
         ):
             yield
 
-    def registry_conflicts(self, snapshot) -> list[dict]:
+    def registry_conflicts(self, snapshot: Snapshot) -> list[RegistryConflict]:
         """Images the snapshot lists that the registry said are absent: one conflict-shaped dict each."""
         keys = {r.key_str: r for r in snapshot.images}
-        out = []
+        out: list[RegistryConflict] = []
         for uri, e in sorted(self.entries().items()):
             rec = keys.get(e.get("image_key") or "")
             if e.get("status") != MISSING or rec is None:
                 continue
-            claims = [{"value": "listed", "url": p.url} for p in rec.provenance]
+            claims: list[Claim] = [{"value": "listed", "url": p.url} for p in rec.provenance]
             claims.append(
                 {"value": f"absent ({e.get('reason')}, verified {e.get('verified_at')})", "url": "ecr"}
             )
@@ -128,25 +170,25 @@ def is_fresh(v: Verification, max_age: timedelta, *, now: datetime | None = None
     return v.status in (EXISTS, MISSING) and t is not None and (now or now_utc()) - t <= max_age
 
 
-def _entry(v: Verification) -> dict:
+def _entry(v: Verification) -> Entry:
     d = {k: val for k, val in asdict(v).items() if k not in ("checked_at", "cached", "attempts")}
     d["verified_at"] = v.checked_at
     return d
 
 
-def _from_entry(e: dict) -> Verification:
+def _from_entry(e: Mapping[str, Any]) -> Verification:
     d = dict(e)
     d["checked_at"] = d.pop("verified_at", "")
     d.pop("history", None)
     return replace(Verification.from_dict(d), cached=True)
 
 
-def _merge(old: dict | None, v: Verification) -> dict:
+def _merge(old: Entry | None, v: Verification) -> Entry:
     history = list((old or {}).get("history") or [])
     history.append({"verified_at": v.checked_at, "status": v.status, "reason": v.reason, "digest": v.digest})
     history = history[-_HISTORY:]
     keep_old = v.status == UNKNOWN and old and old.get("status") in (EXISTS, MISSING)
-    entry = dict(old) if keep_old else _entry(v)
+    entry = dict(old) if keep_old and old else _entry(v)
     entry["history"] = history
     return entry
 
@@ -154,7 +196,7 @@ def _merge(old: dict | None, v: Verification) -> dict:
 # --------------------------------------------------------------------------- many images
 
 
-def catalog_targets(snapshot, region: str) -> list[tuple[str, str]]:
+def catalog_targets(snapshot: Snapshot, region: str) -> list[tuple[str, str]]:
     """(URI, image key) of every catalogue image published in ``region``, one per URI."""
     suffix = dns_suffix(region)
     seen: dict[str, str] = {}
@@ -192,9 +234,15 @@ def verify_many(
         parse_image_uri(uri)  # refuse bad input before the first request
     stored = log.entries() if log is not None and max_age is not None else {}
     results: list[Verification | None] = [None] * len(items)
-    todo = []
+
+    def on_record(uri: str) -> Verification | None:
+        if not stored or log is None or max_age is None:
+            return None
+        return log.fresh(uri, max_age, entries=stored)
+
+    todo: list[tuple[int, str, str | None]] = []
     for i, (uri, key) in enumerate(items):
-        hit = log.fresh(uri, max_age, entries=stored) if stored else None
+        hit = on_record(uri)
         if hit is not None:
             results[i] = hit
             if progress:
@@ -202,7 +250,7 @@ def verify_many(
         else:
             todo.append((i, uri, key))
 
-    def one(job):
+    def one(job: tuple[int, str, str | None]) -> tuple[int, Verification]:
         i, uri, key = job
         v = verifier.verify(uri, image_key=key)
         if progress:
@@ -229,17 +277,22 @@ class StoredVerifications:
     ``reload_seconds``; never a call to AWS inside a request."""
 
     def __init__(
-        self, store, *, max_age: timedelta, reload_seconds: float = 5.0, clock=time.monotonic
+        self,
+        store: Store,
+        *,
+        max_age: timedelta,
+        reload_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.log = VerificationLog(store)
         self.max_age = max_age
         self.reload_seconds = reload_seconds
         self._clock = clock
-        self._entries: dict[str, dict] = {}
+        self._entries: dict[str, Entry] = {}
         self._read_at: float | None = None
         self._lock = threading.Lock()
 
-    def _current(self) -> dict[str, dict]:
+    def _current(self) -> dict[str, Entry]:
         now = self._clock()
         if self._read_at is None or now - self._read_at >= self.reload_seconds:
             with self._lock:
@@ -249,7 +302,7 @@ class StoredVerifications:
                     self._read_at = now
         return self._entries
 
-    def answer(self, uri: str, *, now: datetime | None = None) -> dict:
+    def answer(self, uri: str, *, now: datetime | None = None) -> dict[str, Any]:
         """``{"status": "verified", "result": ..., "verified_at": ...}`` when a conclusive answer
         at most ``max_age`` old is on record, else ``{"status": "not_verified", "reason": ...}``."""
         now = now or now_utc()
@@ -263,7 +316,12 @@ class StoredVerifications:
             }
         t = parse_iso(v.checked_at)
         age = round((now - t).total_seconds() / 3600, 2) if t else None
-        facts = {"verified_at": v.checked_at, "age_hours": age, "source": v.source, "max_age_hours": hours}
+        facts: dict[str, Any] = {
+            "verified_at": v.checked_at,
+            "age_hours": age,
+            "source": v.source,
+            "max_age_hours": hours,
+        }
         if not is_fresh(v, self.max_age, now=now):
             return {
                 "status": "not_verified",
@@ -281,9 +339,9 @@ class StoredVerifications:
         }
 
 
-def stored_answer(state, uri: str) -> dict:
+def stored_answer(state: State, uri: str) -> dict[str, Any]:
     """The service's verification view of ``uri`` (its reader lives on ``app.state``, made on first use)."""
-    reader = getattr(state, "verifications", None)
+    reader: StoredVerifications | None = getattr(state, "verifications", None)
     if reader is None:
         reader = state.verifications = StoredVerifications(
             state.holder.store,

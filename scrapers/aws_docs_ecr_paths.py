@@ -105,7 +105,7 @@ def parse(text: str, url: str, fetched_at: str = "") -> ParseResult:
         heading = soup.find("h1") or soup.title
         title = " ".join(heading.get_text(" ").split()) if heading else ""
         tables = html_tables(soup)
-        hrefs = [a["href"] for a in soup.find_all("a", href=True)]
+        hrefs = [str(a["href"]) for a in soup.find_all("a", href=True)]  # href is single-valued
         sections = [" ".join(h.get_text(" ").split()) for h in soup.find_all(["h2", "h3"])]
         topics: list[str] = []  # the HTML pages' topic lists are site navigation, not a checklist
     else:
@@ -135,7 +135,7 @@ def parse(text: str, url: str, fetched_at: str = "") -> ParseResult:
     if empty:
         raise _fail(f"Section {empty[0]!r} has no registry table (truncated?)", url)
     result = ParseResult()
-    seen: set[tuple] = set()
+    seen: set[tuple[tuple[str, ...], str, tuple[str, ...], tuple[tuple[str, str], ...]]] = set()
     for table in tables:
         for record in _records(table, region, url, fetched_at, result.warnings):
             key = (record.key, record.framework, record.tags, tuple(sorted(record.accounts.items())))
@@ -192,6 +192,7 @@ def _records(table: Table, region: str, url: str, fetched_at: str, warnings: lis
     for name, col in (("Registry path", path_col), ("Version", version_col), ("Job types", scope_col)):
         if col is None:
             raise _fail(f"{where} has no {name!r} column; its columns are {list(table.header)}", url)
+    assert path_col is not None and version_col is not None and scope_col is not None  # checked just above
     if table.bad_rows:
         raise _fail(
             f"{where} has a row with the wrong number of cells (truncated?): {table.bad_rows[0]!r}", url

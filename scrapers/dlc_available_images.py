@@ -221,7 +221,7 @@ class _Context:
     warnings: list[str]
 
 
-def _image_records(table: Table, row: Sequence[str], uri: re.Match, ctx: _Context) -> list[ImageRecord]:
+def _image_records(table: Table, row: Sequence[str], uri: re.Match[str], ctx: _Context) -> list[ImageRecord]:
     h = table.header
     repo, tag = uri.group("repository"), uri.group("tag") or ""
     account, region = uri.group("account"), uri.group("region")
@@ -235,6 +235,7 @@ def _image_records(table: Table, row: Sequence[str], uri: re.Match, ctx: _Contex
     for comp in (g["comp1"], g["comp2"]):
         if comp:
             cm = re.match(r"([a-z]+)(\d.*)", comp)
+            assert cm is not None  # TAG_RE's comp groups are letters then a digit
             extra.append((cm.group(1), cm.group(2)))
     processor = g["processor"] or g["processor_late"]
     if g["sdk"]:
@@ -412,7 +413,7 @@ def parse(text: str, url: str, fetched_at: str = "") -> ParseResult:
             result.registries.extend(regs)
             ctx.dlc_accounts.update({r.region: r.account for r in regs if r.family == "dlc"})
 
-    seen: dict[tuple, ImageRecord] = {}
+    seen: dict[tuple[tuple[str, ...], tuple[str, ...]], ImageRecord] = {}
     image_tables = 0
     for table in tables:
         if _is_region_table(table.header):

@@ -33,7 +33,7 @@ def _framework(key: str) -> str:
     return name
 
 
-def _date(value) -> str | None:
+def _date(value: object) -> str | None:
     if value is None or value == "":
         return None
     return value.isoformat() if hasattr(value, "isoformat") else str(value)

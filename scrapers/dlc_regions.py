@@ -78,16 +78,18 @@ def _rows(table: Table, url: str, provenance: Provenance) -> list[RegistryAccoun
             f"columns found: {', '.join(table.header)}",
             url,
         )
+    code_col, account_col, region_col = cols["code"], cols["account"], cols["region"]
+    assert code_col is not None and account_col is not None and region_col is not None  # checked above
     if table.bad_rows:
         raise _error(f"Malformed row(s) in the {where}: {table.bad_rows[0]!r}", url)
     if not table.rows:
         raise _error(f"The {where} has no rows", url)
     out = []
     for row in table.rows:
-        code, account = row[cols["code"]].strip("` "), row[cols["account"]].strip("` ")
+        code, account = row[code_col].strip("` "), row[account_col].strip("` ")
         if not is_region_code(code):
             raise _error(f"Invalid region code {code!r} in the {where}; expected e.g. 'us-east-1'", url)
         if not _ACCOUNT_RE.match(account):
             raise _error(f"Invalid account id {account!r} for {code} in the {where}; expected 12 digits", url)
-        out.append(RegistryAccount(family, code, account, row[cols["region"]] or None, provenance))
+        out.append(RegistryAccount(family, code, account, row[region_col] or None, provenance))
     return out

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 import diskcache
@@ -225,7 +225,7 @@ class Fetcher:
     def _get(self, url: str) -> Document:
         target = self.rewrite(url) if self.rewrite is not None else url
         where = url if target == url else f"{url} (via {target})"
-        cached: dict | None = self.cache.get(target) if self.cache is not None else None
+        cached: dict[str, Any] | None = self.cache.get(target) if self.cache is not None else None
         headers: dict[str, str] = {}
         if cached:
             if cached.get("etag"):

@@ -29,6 +29,9 @@ from catalog.models import Conflict, ImageRecord, ParseResult
 
 __all__ = ["MergeInput", "merge"]
 
+#: An image's identity, ``ImageRecord.key``.
+RecordKey = tuple[str, ...]
+
 #: Source precedence: earlier wins where sources disagree.
 IMAGE_SOURCES = ("dlc-image-data", "dlc-available-images", "aws-docs-ecr-paths")
 #: The SDK's configuration, newest line first: where the two disagree the first wins.
@@ -91,7 +94,7 @@ def _py_compatible(a: str | None, b: str | None) -> bool:
     return len(short) == 3 and long_.startswith(short)
 
 
-def _docs_key(r: ImageRecord) -> tuple:
+def _docs_key(r: ImageRecord) -> tuple[str, str, str, str, str]:
     return (r.repository, r.version, r.image_scope, r.processor, r.arch)
 
 
@@ -120,7 +123,7 @@ def merge(inp: MergeInput) -> tuple[list[ImageRecord], dict[str, dict[str, str]]
     registries = _registries(inp, conflicts)
 
     # 1. Verbatim images (YAML first, then available_images.md), keyed by identity.
-    by_key: dict[tuple, ImageRecord] = {}
+    by_key: dict[RecordKey, ImageRecord] = {}
     for source in IMAGE_SOURCES[:2]:
         for _url, res in inp.parsed(source):
             for rec in res.images:
@@ -148,7 +151,7 @@ def merge(inp: MergeInput) -> tuple[list[ImageRecord], dict[str, dict[str, str]]
 
     # 2. Docs-page images: one claim per region page; group them, then attach to the verbatim
     #    images they describe, or keep them as images of their own (with derived tags).
-    docs: dict[tuple, ImageRecord] = {}
+    docs: dict[RecordKey, ImageRecord] = {}
     for _url, res in inp.parsed("aws-docs-ecr-paths"):
         for rec in res.images:
             prev = docs.get(rec.key)
@@ -158,7 +161,7 @@ def merge(inp: MergeInput) -> tuple[list[ImageRecord], dict[str, dict[str, str]]
                 docs[rec.key] = replace(prev, accounts=accounts, provenance=prov)
             else:
                 docs[rec.key] = rec
-    verbatim_by_docs_key: dict[tuple, list[tuple]] = defaultdict(list)
+    verbatim_by_docs_key: dict[tuple[str, str, str, str, str], list[RecordKey]] = defaultdict(list)
     for key, rec in by_key.items():
         verbatim_by_docs_key[_docs_key(rec)].append(key)
     for rec in docs.values():
@@ -172,18 +175,9 @@ def merge(inp: MergeInput) -> tuple[list[ImageRecord], dict[str, dict[str, str]]
             continue
         for k in targets:
             v = by_key[k]
-            for region, acct in rec.accounts.items():
-                have = v.accounts.get(region)
-                if have and have != acct:
-                    conflicts.append(
-                        Conflict(
-                            f"{v.repository} in {region}",
-                            "account",
-                            ((have, v.provenance[0].url), (acct, rec.provenance[0].url)),
-                            winner=have,
-                            reason="a verbatim image source wins over the retired docs pages",
-                        )
-                    )
+            _account_conflicts(
+                v, rec, v.repository, "a verbatim image source wins over the retired docs pages", conflicts
+            )
             extra_regions = {r: a for r, a in rec.accounts.items() if r not in v.accounts}
             by_key[k] = replace(
                 v,
@@ -206,7 +200,7 @@ def merge(inp: MergeInput) -> tuple[list[ImageRecord], dict[str, dict[str, str]]
             if dates:
                 rec = replace(rec, ga=dates[0], eop=dates[1])
         images.append(rec)
-    uniq: dict[tuple, Conflict] = {}
+    uniq: dict[tuple[str, str, tuple[tuple[str, str], ...]], Conflict] = {}
     for c in conflicts:
         uniq.setdefault((c.subject, c.field, c.claims), c)
     return images, registries, [uniq[k] for k in sorted(uniq)]
@@ -221,9 +215,9 @@ def _scopes_of(rec: ImageRecord) -> set[str]:
     return scopes
 
 
-def _sdk_images(inp: MergeInput, conflicts: list[Conflict]) -> dict[tuple, ImageRecord]:
+def _sdk_images(inp: MergeInput, conflicts: list[Conflict]) -> dict[RecordKey, ImageRecord]:
     """The SDK entries of both lines folded by identity; the newer line wins, disagreements are kept."""
-    out: dict[tuple, ImageRecord] = {}
+    out: dict[RecordKey, ImageRecord] = {}
     for source in SDK_SOURCES:
         for _url, res in inp.parsed(source):
             for rec in res.images:
@@ -278,7 +272,7 @@ def _account_conflicts(
 
 
 def _join_sdk_images(
-    by_key: dict[tuple, ImageRecord], sdk: dict[tuple, ImageRecord], conflicts: list[Conflict]
+    by_key: dict[RecordKey, ImageRecord], sdk: dict[RecordKey, ImageRecord], conflicts: list[Conflict]
 ) -> None:
     """Fold SDK entries into the verbatim images they describe (in place); keep the rest as images.
 
@@ -286,7 +280,7 @@ def _join_sdk_images(
     the verbatim image's pinned tag: one DJL version ships several engines in one repository.
     """
     sdk_names = frozenset(r.framework for r in sdk.values())
-    index: dict[tuple, list[tuple]] = defaultdict(list)
+    index: dict[tuple[str, str, str, str, str], list[RecordKey]] = defaultdict(list)
     for key, rec in by_key.items():
         if rec.platform == "ec2":
             continue  # the SDK names SageMaker images only

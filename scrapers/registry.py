@@ -33,7 +33,7 @@ class Scraper:
     name: str
     description: str
     parse: Parse
-    url_pattern: re.Pattern
+    url_pattern: re.Pattern[str]
     start_urls: tuple[str, ...]
 
 

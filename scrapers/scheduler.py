@@ -58,7 +58,7 @@ def backoff_delay(interval: float, failures: int, max_backoff: float | None = No
     ``interval / 8`` (between 1 s and 5 min), capped at ``max_backoff`` (default the interval)."""
     cap = interval if max_backoff is None else min(max_backoff, interval)
     first = min(max(interval / 8, MIN_FIRST_BACKOFF), MAX_FIRST_BACKOFF, cap)
-    return min(first * 2 ** (failures - 1), cap)
+    return min(first * 2.0 ** (failures - 1), cap)
 
 
 def _ok(result: object) -> bool:

@@ -233,9 +233,8 @@ def _leaves(name: str, doc: Mapping[str, Any]) -> Iterator[_Leaf]:
 def _records(name: str, doc: Mapping[str, Any], prov: Provenance) -> Iterator[ImageRecord]:
     for lf in _leaves(name, doc):
         leaf = lf.leaf
-        repo = leaf.get("repository")
         registries = leaf.get("registries")
-        if not isinstance(repo, str) or not isinstance(registries, dict) or not registries:
+        if not leaf.get("repository") or not isinstance(registries, dict) or not registries:
             continue
         accounts = {str(r): str(a) for r, a in registries.items()}
         pys: tuple[str | None, ...] = tuple(leaf.get("py_versions") or ()) or (None,)
@@ -243,6 +242,9 @@ def _records(name: str, doc: Mapping[str, Any], prov: Provenance) -> Iterator[Im
         if scope == "inference_graviton":
             scope, arch = "inference", "arm64"
         for raw_proc in lf.processors:
+            repo = _repository(leaf, raw_proc)
+            if repo is None:
+                continue
             procs = (raw_proc,) if raw_proc else ("cpu", "gpu")
             for py in pys:
                 tags = {
@@ -284,6 +286,14 @@ def _records(name: str, doc: Mapping[str, Any], prov: Provenance) -> Iterator[Im
                         sdk_tags=tuple(sorted(tags.items())),
                         provenance=(prov,),
                     )
+
+
+def _repository(leaf: Mapping[str, Any], proc: str | None) -> str | None:
+    """The repository of a leaf; a mapping per processor (``{"cpu": ..., "gpu": ...}``) is read as one."""
+    repo = leaf.get("repository")
+    if isinstance(repo, dict):
+        repo = repo.get(proc or "")
+    return repo if isinstance(repo, str) and repo else None
 
 
 def _processor(proc: str, repo: str) -> str:
@@ -329,7 +339,7 @@ def _tag(
 ) -> str:
     """The tag the SDK builds for this image when asked for it with these spellings."""
     leaf = lf.leaf
-    repo = str(leaf["repository"])
+    repo = _repository(leaf, proc) or ""
     fixed = _ARM64_TAGS.get((name, lf.version)) if arch == "arm64" else None
     if fixed:
         return fixed

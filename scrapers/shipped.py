@@ -15,12 +15,12 @@ from pathlib import Path
 from catalog.models import Snapshot
 from catalog.store import Store, shipped_dir
 from scrapers.http import Fetcher
-from scrapers.refresh import build_snapshot, collect
+from scrapers.refresh import SourceReport, build_snapshot, collect
 
 __all__ = ["build_from_mirror", "main"]
 
 
-def build_from_mirror(mirror: Path) -> tuple[Snapshot, list]:
+def build_from_mirror(mirror: Path) -> tuple[Snapshot, list[SourceReport]]:
     """Scrape every source from ``mirror`` and merge; raises nothing, returns the reports too."""
     inp, reports = collect(Fetcher(mirror=mirror))
     return build_snapshot(inp, reports), reports

@@ -14,6 +14,10 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bs4 import Tag
 
 __all__ = ["Table", "column", "html_tables", "loose", "markdown_tables", "normalize_header", "unescape_md"]
 
@@ -149,7 +153,7 @@ def _md_table(lines: list[str], i: int, heading: str, context: str) -> tuple[Tab
     return table, j
 
 
-def html_tables(soup) -> list[Table]:
+def html_tables(soup: Tag) -> list[Table]:
     """Every ``<table>`` of a parsed HTML document (a BeautifulSoup object), with its heading.
 
     The header is the ``<thead>`` row, else a first row made of ``<th>``, else the first row.
@@ -160,7 +164,8 @@ def html_tables(soup) -> list[Table]:
         trs = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
         if not trs:
             continue
-        head_tr = table.thead.find("tr") if table.thead else trs[0]
+        # A <thead> without a row (never seen) falls back to the first row rather than failing.
+        head_tr = (table.thead.find("tr") if table.thead else None) or trs[0]
         header = tuple(normalize_header(c.get_text(" ")) for c in head_tr.find_all(["th", "td"]))
         rows, bad = [], []
         for tr in trs:

@@ -1,14 +1,13 @@
 """The ``smcat`` command line. Library errors become one-line messages and documented exit codes.
 
-Exit codes: 0 success, 1 unexpected failure, 2 invalid input, 3 no match (or, for ``verify``, image
-missing from the registry), 4 refresh refused, 5 the registry could not be asked (``verify``) or an
-import conflict, 6 an import step failed after resources were created (see
-``resolver.importer.errors``), 7 ``smcat serve`` cannot listen (port in use, permission denied).
+Exit codes are listed in ``resolver.cli.errors``. With ``--json`` an error is a JSON problem
+document on stdout (the fields the HTTP API uses), never a traceback.
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 
@@ -18,12 +17,25 @@ __all__ = ["cli", "main"]
 
 
 class _Group(click.Group):
+    """Turns library and usage errors into one line (or JSON with ``--json``) and an exit code."""
+
     def invoke(self, ctx: click.Context):
+        from resolver.cli.errors import echo_error, os_problem, problem_of, usage_problem
+        from resolver.cli.options import wants_json
+
+        with warnings.catch_warnings():  # click 8.2 deprecates protected_args; click 9 keeps all in args
+            warnings.simplefilter("ignore", DeprecationWarning)
+            args = [*getattr(ctx, "protected_args", ()), *ctx.args]
         try:
             return super().invoke(ctx)
         except SmcatError as e:
-            click.echo(f"smcat: error: {e}", err=True)
-            ctx.exit(e.exit_code)
+            body = problem_of(e)
+        except click.UsageError as e:
+            body = usage_problem(e)
+        except OSError as e:  # a file that cannot be read or written: the OS says which and why
+            body = os_problem(e)
+        echo_error(body, wants_json(ctx, args))
+        ctx.exit(body["exit_code"])
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -32,10 +44,17 @@ def cli() -> None:
     """smcat: the right Amazon SageMaker prebuilt container image for your model, and a way in.
 
     \b
-    Quick start:
+    Quick start (the catalogue shipped inside smcat works offline):
       smcat resolve --framework tensorflow --version 2.0 --gpu --region ap-southeast-1
-      smcat refresh --mirror ../shared/sources/mirror --catalog /tmp/smcat-catalog
+      smcat refresh                     # fetch the sources live, publish a newer catalogue
       smcat catalog versions
+    Air-gapped: sync the sources into DIR yourself, then 'smcat refresh --mirror DIR'.
+
+    \b
+    Exit codes: 0 ok, 1 unexpected failure, 2 invalid input, 3 no match (verify: image
+    missing), 4 refresh refused, 5 registry not reachable (verify) or import conflict,
+    6 import failed after creating resources, 7 serve cannot listen.
+    Every command takes --json (errors too: a JSON problem document on stdout).
     """
 
 

@@ -10,29 +10,25 @@ import click
 
 from catalog.errors import RefreshRefused
 from catalog.paths import http_cache_dir
+from catalog.plural import plural
 from catalog.snapshot_io import record_to_dict
 from catalog.store import Diff, Store, diff_snapshots
 from catalog.times import now_iso
+from resolver.cli.options import catalog_option, json_option
 from resolver.cli.output import console, emit_json, err_console, table
 from resolver.stores import open_any_store as open_store
 
 __all__ = ["register"]
 
-_catalog_opt = click.option(
-    "--catalog",
-    "catalog_dir",
-    envvar="SMCAT_CATALOG",
-    metavar="DIR|s3://BUCKET/PREFIX",
-    help="Catalogue location (default: $SMCAT_CATALOG or ~/.local/share/smcat/catalog, "
-    "overlaid on the snapshot shipped with smcat).",
-)
-_json_opt = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+_catalog_opt = catalog_option()
+_json_opt = json_option()
 
 
 def _print_diff(d: Diff, *, limit: int = 20) -> None:
     console.print(
-        f"diff {d.old or '(none)'} -> {d.new}: +{len(d.added)} images, -{len(d.removed)} images, "
-        f"~{len(d.changed)} changed, regions +{len(d.regions_added)} -{len(d.regions_removed)}"
+        f"diff {d.old or '(none)'} -> {d.new}: +{plural(len(d.added), 'image')}, "
+        f"-{plural(len(d.removed), 'image')}, ~{len(d.changed)} changed, "
+        f"regions +{len(d.regions_added)} -{len(d.regions_removed)}"
     )
     for label, items in (("+", d.added), ("-", d.removed)):
         for k in items[:limit]:
@@ -162,7 +158,9 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if signalled:
-        err_console.print(f"stopped by signal {signal.Signals(signalled[0]).name} after {len(runs)} run(s)")
+        err_console.print(
+            f"stopped by signal {signal.Signals(signalled[0]).name} after {plural(len(runs), 'run')}"
+        )
         return 0
     if not runs:
         return 0
@@ -173,9 +171,12 @@ def _run_loop(store: Store, once, *, every: float, jitter: float, max_runs: int 
 @click.option(
     "--mirror",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Read sources from a mirror directory laid out as DIR/HOST/PATH instead of the network.",
+    metavar="DIR",
+    help="Read the sources from DIR (laid out as DIR/HOST/PATH) instead of the network: for "
+    "air-gapped sites that sync the sources themselves. (../shared/sources/mirror, which the tests "
+    "use, is a development replay of recorded sources, not part of a clone.)",
 )
-@_catalog_opt
+@catalog_option(create=True)
 @click.option("--force", is_flag=True, help="Publish even if a source failed or many images would be lost.")
 @click.option(
     "--max-loss",
@@ -303,8 +304,8 @@ def show(version, catalog_dir, framework, as_json) -> None:
         )
         return
     console.print(
-        f"version {snap.id} (created {snap.created_at}): {len(snap.images)} images, "
-        f"{len(snap.regions)} regions, {len(snap.conflicts)} conflicts"
+        f"version {snap.id} (created {snap.created_at}): {plural(len(snap.images), 'image')}, "
+        f"{plural(len(snap.regions), 'region')}, {plural(len(snap.conflicts), 'conflict')}"
         + (
             " ("
             + ", ".join(f"{k}: {n}" for k, n in sorted(Counter(c.kind for c in snap.conflicts).items()))
@@ -417,7 +418,7 @@ def conflicts(version, catalog_dir, as_json) -> None:
     ]
     kinds = Counter(c["field"] for c in found)
     title = (
-        f"{len(rows)} conflicts in {snap.id} ("
+        f"{plural(len(rows), 'conflict')} in {snap.id} ("
         + ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items()))
         + ")"
     )
@@ -427,10 +428,21 @@ def conflicts(version, catalog_dir, as_json) -> None:
 @catalog.command()
 @click.argument("version")
 @_catalog_opt
-def use(version, catalog_dir) -> None:
+@_json_opt
+def use(version, catalog_dir, as_json) -> None:
     """Pin the current version to VERSION (roll back or forward)."""
-    vid = open_store(catalog_dir).set_current(version)
-    console.print(f"current version is now {vid}")
+    from catalog.errors import SmcatError
+
+    store = open_store(catalog_dir)
+    try:
+        previous = store.load().id
+    except SmcatError:  # a missing or broken pointer: 'use' is the repair
+        previous = None
+    vid = store.set_current(version)
+    if as_json:
+        emit_json({"catalog": store.location, "current": vid, "previous": previous})
+        return
+    console.print(f"current version is now {vid} (was {previous or 'none'})")
 
 
 @click.command()
@@ -471,8 +483,8 @@ def scrape(source, path, url, as_json) -> None:
         emit_json(data)
         return
     console.print(
-        f"{sc.name}: {len(res.images)} images, {len(res.registries)} registry accounts, "
-        f"{len(res.links)} links, {len(res.lifecycle)} lifecycle entries"
+        f"{sc.name}: {plural(len(res.images), 'image')}, {plural(len(res.registries), 'registry account')}, "
+        f"{plural(len(res.links), 'link')}, {plural(len(res.lifecycle), 'lifecycle entry')}"
         + (f", MOVED -> {res.moved}" if res.moved else "")
     )
     for r in res.images[:50]:

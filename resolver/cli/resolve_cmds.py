@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
+from catalog.plural import plural
+from resolver.cli.options import catalog_option, json_option
 from resolver.cli.output import console, emit_json, err_console
 
 __all__ = ["register"]
@@ -50,10 +54,8 @@ __all__ = ["register"]
     help="Answer with the SageMaker SDK's moving tag (the string image_uris.retrieve() gives), when known.",
 )
 @click.option("--catalog-version", help="Pin a catalogue version (id, hash) or a date (as of).")
-@click.option(
-    "--catalog", "catalog_dir", envvar="SMCAT_CATALOG", help="Catalogue directory or s3://bucket/prefix."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the full answer as JSON.")
+@catalog_option()
+@json_option("Print the full answer as JSON (errors too).")
 @click.option(
     "--verify",
     "verify_",
@@ -143,7 +145,8 @@ def resolve(
     if note := stored_note(store, d["uri"]):
         err_console.print(note)
     if d.get("alternatives"):
-        err_console.print(f"{len(d['alternatives'])} alternatives also match (see --json)")
+        n = len(d["alternatives"])
+        err_console.print(f"{plural(n, 'alternative')} also {'matches' if n == 1 else 'match'} (see --json)")
 
 
 @click.command()
@@ -152,22 +155,45 @@ def resolve(
 @click.option(
     "--workers", default=1, show_default=True, type=int, envvar="SMCAT_WORKERS", help="Worker processes."
 )
+@catalog_option()
 @click.option(
-    "--catalog", "catalog_dir", envvar="SMCAT_CATALOG", help="Catalogue directory or s3://bucket/prefix."
+    "--access-log/--no-access-log",
+    default=False,
+    show_default=True,
+    envvar="SMCAT_ACCESS_LOG",
+    help="Log one line per request (off by default: it costs throughput).",
 )
-def serve(host, port, workers, catalog_dir) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    envvar="SMCAT_LOG_FORMAT",
+    help="Server logs (and access lines) as text or one JSON object per line.",
+)
+@json_option("Print the start line (and errors) as JSON.")
+def serve(host, port, workers, catalog_dir, access_log, log_format, as_json) -> None:
     """Run the HTTP service (GET /image, /frameworks, /regions, /catalog/..., /healthz; docs at /docs).
 
-    Settings and the catalogue are checked before anything listens: a bad value exits 2 (or
-    the catalogue error's code) with one line; a port that cannot be bound exits 7.
+    On start it prints one line: where it listens, the catalogue version it serves and how old
+    it is (--json: a JSON object). Settings and the catalogue are checked before anything
+    listens: a bad value exits 2 (or the catalogue error's code) with one line; a port that
+    cannot be bound exits 7.
     """
+    import json
     import os
 
     from resolver.serving import serve as run
+    from resolver.serving import start_line
 
     if catalog_dir:
         os.environ["SMCAT_CATALOG"] = str(catalog_dir)
-    run(host, port, workers)
+
+    def announce(info: dict) -> None:
+        click.echo(json.dumps(info, sort_keys=True) if as_json else start_line(info))
+        sys.stdout.flush()
+
+    run(host, port, workers, access_log=access_log, log_format=log_format, on_start=announce)
 
 
 def register(cli: click.Group) -> None:

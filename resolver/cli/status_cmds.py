@@ -6,20 +6,16 @@ from datetime import UTC, date, datetime
 
 import click
 
+from catalog.plural import plural
 from catalog.times import DURATION_UNITS, age_seconds, parse_duration
+from resolver.cli.options import catalog_option, json_option
 from resolver.cli.output import console, emit_json, table
 from resolver.stores import open_any_store as open_store
 
 __all__ = ["parse_within", "register"]
 
-_catalog_opt = click.option(
-    "--catalog",
-    "catalog_dir",
-    envvar="SMCAT_CATALOG",
-    help="Catalogue directory or s3://bucket/prefix (default: $SMCAT_CATALOG or "
-    "~/.local/share/smcat/catalog, overlaid on the snapshot shipped with smcat).",
-)
-_json_opt = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+_catalog_opt = catalog_option()
+_json_opt = json_option()
 _WITHIN_EXAMPLES = "90d, 12w, 6mo, 1y or a number of days"
 _DAY = DURATION_UNITS["d"]
 
@@ -96,7 +92,7 @@ def status(catalog_dir, as_json) -> None:
         return
     console.print(
         f"catalogue {data['catalog']}: current version {snap.id} (created {snap.created_at}, "
-        f"{data['age']} ago), {len(snap.images)} images"
+        f"{data['age']} ago), {plural(len(snap.images), 'image')}"
     )
     last = st.get("last_refresh")
     if last:
@@ -160,7 +156,8 @@ def eol(within, framework, today, catalog_dir, as_json) -> None:
         return
     past = sum(r["status"] == "past" for r in rows)
     console.print(
-        f"{past} images past end of patch, {len(rows) - past} reaching it within {within} days "
+        f"{plural(past, 'image')} past end of patch, {len(rows) - past} reaching it within "
+        f"{plural(within, 'day')} "
         f"(as of {day}, catalogue {snap.id})"
     )
     if not rows:

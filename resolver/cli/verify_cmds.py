@@ -14,6 +14,8 @@ from datetime import timedelta
 import click
 
 from catalog.errors import CatalogError, InvalidQuery, SmcatError
+from catalog.plural import plural
+from resolver.cli.options import catalog_option, json_option
 from resolver.cli.output import console, emit_json, err_console, table
 from resolver.verify import EXIT_CODES, MISSING, UNKNOWN, Verification, Verifier, parse_image_uri
 from resolver.verify_log import VerificationLog, catalog_targets, verify_many
@@ -30,10 +32,9 @@ def exit_code_of(results: list[Verification]) -> int:
 
 
 def _fail(message: str, as_json: bool, code: int = 2, **extra) -> None:
-    if as_json:
-        emit_json({"error": "invalid_query", "message": message, **extra})
-    else:
-        click.echo(f"smcat: error: {message}", err=True)
+    from resolver.cli.errors import echo_error, problem_of
+
+    echo_error(problem_of(InvalidQuery(message, **extra)), as_json)
     sys.exit(code)
 
 
@@ -79,10 +80,8 @@ def _summary(results: list[Verification]) -> dict:
 @click.option("--no-record", is_flag=True, help="Do not record the answers in the catalogue.")
 @click.option("--endpoint-url", envvar="SMCAT_ECR_ENDPOINT_URL", help="ECR endpoint (tests, VPC endpoints).")
 @click.option("--catalog-version", help="Catalogue version whose images to check (default current).")
-@click.option(
-    "--catalog", "catalog_dir", envvar="SMCAT_CATALOG", help="Catalogue directory or s3://bucket/prefix."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the answers and a summary as JSON.")
+@catalog_option()
+@json_option("Print the answers and a summary as JSON (errors too).")
 def verify(
     uris,
     sample,
@@ -207,7 +206,9 @@ def _print_table(results: list[Verification], summary: dict, *, only_problems: b
             ]
             for v in shown[:50]
         ]
-        title = f"{len(shown)} {'problems' if only_problems else 'images'} (full URIs and digests: --json)"
+        title = (
+            f"{plural(len(shown), 'problem' if only_problems else 'image')} (full URIs and digests: --json)"
+        )
         t = table(title, ["status", "reason", "image", "account", "region", "digest"], rows)
         t.columns[1].overflow = t.columns[2].overflow = "fold"  # narrow terminals: wrap, never cut
         console.print(t)

@@ -9,15 +9,26 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from catalog.errors import SmcatError
+from catalog.plural import plural
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .core import Progress
+    from .limits import ArchiveLimits
 
 __all__ = ["register"]
 
+_Command = TypeVar("_Command", bound=Callable[..., Any])
 
-def _framework_option(f):
+
+def _framework_option(f: _Command) -> _Command:
     """``--framework``: any name or alias ``catalog.names`` knows; the library refuses the rest
     with the list of what it supports (one place for the names, no second list here)."""
     from .contracts import FRAMEWORKS
@@ -31,7 +42,7 @@ def _framework_option(f):
 
 
 def _kv(values: tuple[str, ...], what: str) -> dict[str, str]:
-    out = {}
+    out: dict[str, str] = {}
     for v in values:
         if "=" not in v:
             raise click.BadParameter(f"{v!r}: expected KEY=VALUE", param_hint=what)
@@ -40,20 +51,15 @@ def _kv(values: tuple[str, ...], what: str) -> dict[str, str]:
     return out
 
 
-def _fail(err: SmcatError, as_json: bool) -> None:
-    if as_json:
-        payload = {"error": type(err).__name__, "message": str(err), "exit_code": err.exit_code}
-        for attr in ("field", "problems", "created", "deleted", "left", "step"):
-            if hasattr(err, attr):
-                val = getattr(err, attr)
-                payload[attr] = [p.to_dict() for p in val] if attr == "problems" else val
-        click.echo(json.dumps(payload, indent=2, default=str))
-    else:
-        click.echo(f"error: {err}", err=True)
+def _fail(err: SmcatError, as_json: bool) -> NoReturn:
+    """One line (or the CLI's JSON problem document, with the import's details) and the exit code."""
+    from resolver.cli.errors import echo_error, problem_of
+
+    echo_error(problem_of(err), as_json)
     sys.exit(err.exit_code)
 
 
-def _limits(max_members: int | None, max_size: str | None):
+def _limits(max_members: int | None, max_size: str | None) -> ArchiveLimits:
     """--max-members / --max-size over the SMCAT_IMPORT_MAX_* environment and the defaults."""
     from .limits import ArchiveLimits, parse_size
 
@@ -64,7 +70,7 @@ def _limits(max_members: int | None, max_size: str | None):
     )
 
 
-def _limit_options(f):
+def _limit_options(f: _Command) -> _Command:
     f = click.option(
         "--max-size",
         default=None,
@@ -79,12 +85,12 @@ def _limit_options(f):
     )(f)
 
 
-def _progress_printer(console, quiet: bool):
+def _progress_printer(console: Console, quiet: bool) -> tuple[Progress, Callable[[], None]]:
     from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
-    state: dict = {}
+    state: dict[str, Any] = {}  # the upload bar, its task and the archive size, once known
 
-    def progress(event: str, info: dict) -> None:
+    def progress(event: str, info: dict[str, Any]) -> None:
         if quiet:
             return
         if event == "step":
@@ -124,7 +130,17 @@ def register(cli_group: click.Group) -> None:
     @click.option("--env", "env", multiple=True, help="KEY=VALUE container environment (e.g. HF_MODEL_ID).")
     @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
     @_limit_options
-    def check_cmd(model, framework, version, entry_point, source_dir, env, as_json, max_members, max_size):
+    def check_cmd(
+        model: str,
+        framework: str,
+        version: str | None,
+        entry_point: str | None,
+        source_dir: str | None,
+        env: tuple[str, ...],
+        as_json: bool,
+        max_members: int | None,
+        max_size: str | None,
+    ) -> None:
         """Check a model artifact against its serving container's contract.
 
         Exit codes: 0 fits, 2 problems found, or the model cannot be checked (not a readable
@@ -152,9 +168,8 @@ def register(cli_group: click.Group) -> None:
             for p in report.problems:
                 click.echo(f"problem: {p}")
             if not report.problems:
-                click.echo(
-                    f"ok: {model} fits the {report.framework} container ({len(report.entries)} members)"
-                )
+                members = plural(len(report.entries), "member")
+                click.echo(f"ok: {model} fits the {report.framework} container ({members})")
         sys.exit(2 if report.problems else 0)
 
     @cli_group.command("import")
@@ -224,7 +239,7 @@ def register(cli_group: click.Group) -> None:
     @click.option("--endpoint-url", default=None, help="AWS endpoint (e.g. a local moto server).")
     @click.option("--profile", default=None, help="AWS profile (default: the standard chain).")
     @_limit_options
-    def import_cmd(model, **o):
+    def import_cmd(model: str, **o: Any) -> None:
         """Package, upload, register and deploy a model trained elsewhere.
 
         Without --bucket the archive goes to the SageMaker SDK's default bucket,

@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
@@ -44,7 +45,7 @@ class CheckReport:
     warnings: list[str] = field(default_factory=list)
     program: str | None = None  # the inference script the container should run (code/<name>)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "framework": self.framework,
             "version": self.version,
@@ -396,9 +397,20 @@ def find_problems(
     return report
 
 
-def check_model(model, framework, version=None, **kwargs) -> CheckReport:
+def check_model(
+    model: str | Path | None,
+    framework: str,
+    version: str | None = None,
+    *,
+    entry_point: str | Path | None = None,
+    source_dir: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    limits: ArchiveLimits | None = None,
+) -> CheckReport:
     """Like ``find_problems`` but raises ContractError listing every problem."""
-    report = find_problems(model, framework, version, **kwargs)
+    report = find_problems(
+        model, framework, version, entry_point=entry_point, source_dir=source_dir, env=env, limits=limits
+    )
     if report.problems:
         raise ContractError(f"{model} is not a valid {report.framework} model artifact", report.problems)
     return report

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from catalog.errors import SmcatError
 
@@ -49,7 +50,10 @@ __all__ = ["MODES", "PACKAGINGS", "ImportResult", "import_model"]
 MODES = ("endpoint", "serverless", "batch", "register")
 PACKAGINGS = ("archive", "training-job")
 Resolver = Callable[[str, str, str, str, str | None, str | None], str]
-Progress = Callable[[str, dict], None]
+Progress = Callable[[str, dict[str, Any]], None]
+#: A boto3 client by service name (``"s3"``, ``"sagemaker"``, ``"sts"``). Plan steps call operations
+#: by name (``getattr(client, step.operation)``), so the clients are typed ``Any`` here.
+ClientFor = Callable[[str], Any]
 
 
 @dataclass
@@ -77,14 +81,21 @@ class ImportResult:
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = {k: v for k, v in self.__dict__.items() if k not in ("plan", "calls")}
         d["plan"] = self.plan.to_dict()
         d["calls"] = [f"{c.service}.{c.operation}" for c in self.calls]
         return d
 
 
-def _default_resolver(framework, version, region, image_scope, instance_type, py_version) -> str:
+def _default_resolver(
+    framework: str,
+    version: str,
+    region: str,
+    image_scope: str,
+    instance_type: str | None,
+    py_version: str | None,
+) -> str:
     from catalog.resolve import resolve  # lazy: written alongside, and keeps import time small
 
     return resolve(
@@ -98,7 +109,14 @@ def _default_resolver(framework, version, region, image_scope, instance_type, py
 
 
 def _url_resolver(url: str) -> Resolver:
-    def resolve(framework, version, region, image_scope, instance_type, py_version) -> str:
+    def resolve(
+        framework: str,
+        version: str,
+        region: str,
+        image_scope: str,
+        instance_type: str | None,
+        py_version: str | None,
+    ) -> str:
         import requests
 
         params = {"framework": framework, "version": version, "region": region, "image_scope": image_scope}
@@ -111,7 +129,8 @@ def _url_resolver(url: str) -> Resolver:
             from catalog.errors import NoMatch
 
             raise NoMatch(f"resolver service {url} answered {resp.status_code}: {resp.text[:500]}")
-        return resp.json()["uri"]
+        uri: str = resp.json()["uri"]
+        return uri
 
     return resolve
 
@@ -123,7 +142,7 @@ def _base_name(name: str | None, model: str | Path | None) -> str:
     return clean[:32].rstrip("-")  # + hash8 + stamp19 keeps names within 63
 
 
-def _progress(progress: Progress | None, event: str, **info) -> None:
+def _progress(progress: Progress | None, event: str, **info: object) -> None:
     if progress is not None:
         progress(event, info)
 
@@ -162,7 +181,7 @@ def import_model(
     dry_run: bool = False,
     keep_on_failure: bool = False,
     wait: bool = True,
-    boto3_session=None,
+    boto3_session: Any = None,  # a boto3.Session; None: the default session of ``region``
     endpoint_url: str | None = None,
     progress: Progress | None = None,
     verify: bool = False,
@@ -271,9 +290,9 @@ def import_model(
             import boto3
 
             session = boto3.Session(region_name=region)
-        clients: dict[str, object] = {}
+        clients: dict[str, Any] = {}
 
-        def client(service: str):
+        def client(service: str) -> Any:
             if service not in clients:
                 clients[service] = session.client(service, region_name=region, endpoint_url=endpoint_url)
             return clients[service]
@@ -339,7 +358,9 @@ def import_model(
         steps.append(model_step(rname, image_uri, model_data_url, role, cenv, tags))
         names = {"model": rname, "s3_key": key}
         if mode == "endpoint":
-            steps += endpoint_steps(rname, rname, rname, instance_type, instance_count, tags)
+            steps += endpoint_steps(
+                rname, rname, rname, instance_type or DEFAULT_INSTANCE_TYPE, instance_count, tags
+            )
             names |= {"endpoint_config": rname, "endpoint": rname}
         elif mode == "serverless":
             steps += serverless_steps(
@@ -352,7 +373,7 @@ def import_model(
                 rname,
                 batch_input=batch_input,
                 batch_output=batch_output,
-                instance_type=instance_type,
+                instance_type=instance_type or DEFAULT_INSTANCE_TYPE,
                 count=instance_count,
                 content_type=content_type,
                 split_type=split_type,
@@ -381,7 +402,7 @@ def import_model(
                 raise ImportFailed(
                     step.title,
                     err,
-                    created=[s.creates for s in done],
+                    created=[s.creates for s in done if s.creates],  # done holds steps that create
                     deleted=deleted,
                     left=left,
                 ) from err
@@ -411,13 +432,16 @@ def _training_resolver(resolver_url: str | None) -> Resolver:
     return _url_resolver(resolver_url) if resolver_url else _default_resolver
 
 
-def _execute(step: Step, client, info, overwrite: bool, progress):
+def _execute(
+    step: Step, client: ClientFor, info: PackageInfo, overwrite: bool, progress: Progress | None
+) -> object:
     c = client(step.service)
     if step.operation == "ensure_bucket":
         p = step.params
         return ensure_default_bucket(c, p["Bucket"], p["Region"], p["ExpectedBucketOwner"])
     if step.operation == "upload_file":
         p = step.params
+        assert info.path is not None  # an upload step is planned only when an archive was packaged
         outcome = upload_archive(
             c,
             info.path,
@@ -431,14 +455,16 @@ def _execute(step: Step, client, info, overwrite: bool, progress):
     if step.operation == "put_object":
         from .training import sourcedir_bytes
 
-        return c.put_object(**step.params, Body=sourcedir_bytes())
+        put: object = c.put_object(**step.params, Body=sourcedir_bytes())
+        return put
     if step.operation.startswith("wait:"):
         c.get_waiter(step.operation[5:]).wait(**step.params, WaiterConfig={"Delay": 15, "MaxAttempts": 240})
         return None
-    return getattr(c, step.operation)(**step.params)
+    answer: object = getattr(c, step.operation)(**step.params)
+    return answer
 
 
-def _record(result: ImportResult, step: Step, out) -> None:
+def _record(result: ImportResult, step: Step, out: object) -> None:
     if not isinstance(out, dict):
         return
     p = step.params
@@ -457,17 +483,18 @@ def _record(result: ImportResult, step: Step, out) -> None:
         result.training_job_name = p["TrainingJobName"]
 
 
-def _rollback(done: list[Step], client, keep: bool) -> tuple[list[str], list[str]]:
+def _rollback(done: list[Step], client: ClientFor, keep: bool) -> tuple[list[str], list[str]]:
     deleted: list[str] = []
     left: list[str] = []
     for step in reversed(done):
+        what = step.creates or step.title  # done holds only steps that create something
         if keep or step.undo is None:
-            left.append(step.creates)
+            left.append(what)
             continue
         op, params = step.undo
         try:
             getattr(client(step.service), op)(**params)
-            deleted.append(step.creates)
+            deleted.append(what)
         except Exception:  # report, do not mask the original failure
-            left.append(step.creates)
+            left.append(what)
     return deleted, left

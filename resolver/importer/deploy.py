@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from .errors import InvalidImportRequest
 from .plan import Step
@@ -56,17 +57,22 @@ def container_env(
     return out
 
 
-def _tags(tags: Mapping[str, str] | None) -> list[dict]:
+def _tags(tags: Mapping[str, str] | None) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in sorted((tags or {}).items())]
 
 
 def model_step(
-    name: str, image: str, model_data_url: str | None, role: str, env: dict, tags: Mapping | None
+    name: str,
+    image: str,
+    model_data_url: str | None,
+    role: str,
+    env: dict[str, str],
+    tags: Mapping[str, str] | None,
 ) -> Step:
-    container = {"Image": image, "Environment": env}
+    container: dict[str, Any] = {"Image": image, "Environment": env}
     if model_data_url:
         container["ModelDataUrl"] = model_data_url
-    params = {"ModelName": name, "PrimaryContainer": container, "ExecutionRoleArn": role}
+    params: dict[str, Any] = {"ModelName": name, "PrimaryContainer": container, "ExecutionRoleArn": role}
     if tags:
         params["Tags"] = _tags(tags)
     return Step(
@@ -79,8 +85,8 @@ def model_step(
     )
 
 
-def _endpoint(name: str, config: str, tags: Mapping | None) -> list[Step]:
-    params = {"EndpointName": name, "EndpointConfigName": config}
+def _endpoint(name: str, config: str, tags: Mapping[str, str] | None) -> list[Step]:
+    params: dict[str, Any] = {"EndpointName": name, "EndpointConfigName": config}
     if tags:
         params["Tags"] = _tags(tags)
     return [
@@ -96,8 +102,8 @@ def _endpoint(name: str, config: str, tags: Mapping | None) -> list[Step]:
     ]
 
 
-def _config(name: str, variant: dict, tags: Mapping | None) -> Step:
-    params = {"EndpointConfigName": name, "ProductionVariants": [variant]}
+def _config(name: str, variant: dict[str, Any], tags: Mapping[str, str] | None) -> Step:
+    params: dict[str, Any] = {"EndpointConfigName": name, "ProductionVariants": [variant]}
     if tags:
         params["Tags"] = _tags(tags)
     return Step(
@@ -111,9 +117,9 @@ def _config(name: str, variant: dict, tags: Mapping | None) -> Step:
 
 
 def endpoint_steps(
-    model: str, config: str, endpoint: str, instance_type: str, count: int, tags: Mapping | None
+    model: str, config: str, endpoint: str, instance_type: str, count: int, tags: Mapping[str, str] | None
 ) -> list[Step]:
-    variant = {
+    variant: dict[str, Any] = {
         "VariantName": "AllTraffic",
         "ModelName": model,
         "InitialInstanceCount": count,
@@ -134,7 +140,13 @@ def check_serverless_image(image: str) -> None:
 
 
 def serverless_steps(
-    model: str, config: str, endpoint: str, image: str, memory_mb: int, concurrency: int, tags: Mapping | None
+    model: str,
+    config: str,
+    endpoint: str,
+    image: str,
+    memory_mb: int,
+    concurrency: int,
+    tags: Mapping[str, str] | None,
 ) -> list[Step]:
     check_serverless_image(image)
     if memory_mb not in (1024, 2048, 3072, 4096, 5120, 6144):
@@ -142,7 +154,7 @@ def serverless_steps(
             f"Invalid --serverless-memory {memory_mb}: use 1024, 2048, 3072, 4096, 5120 or 6144 (MB)",
             field="serverless_memory_mb",
         )
-    variant = {
+    variant: dict[str, Any] = {
         "VariantName": "AllTraffic",
         "ModelName": model,
         "ServerlessConfig": {"MemorySizeInMB": memory_mb, "MaxConcurrency": concurrency},
@@ -154,24 +166,24 @@ def transform_steps(
     job: str,
     model: str,
     *,
-    batch_input: str,
-    batch_output: str,
+    batch_input: str | None,
+    batch_output: str | None,
     instance_type: str,
     count: int,
     content_type: str | None,
     split_type: str | None,
-    tags: Mapping | None,
+    tags: Mapping[str, str] | None,
 ) -> list[Step]:
     from .validate import validate_s3_uri
 
-    for what, uri in (("batch_input", batch_input), ("batch_output", batch_output)):
-        validate_s3_uri(uri, what)
-    tin: dict = {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": batch_input}}}
+    batch_input = validate_s3_uri(batch_input, "batch_input")
+    batch_output = validate_s3_uri(batch_output, "batch_output")
+    tin: dict[str, Any] = {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": batch_input}}}
     if content_type:
         tin["ContentType"] = content_type
     if split_type:
         tin["SplitType"] = split_type
-    params = {
+    params: dict[str, Any] = {
         "TransformJobName": job,
         "ModelName": model,
         "TransformInput": tin,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from catalog.errors import SmcatError
+from catalog.plural import plural
 
 __all__ = [
     "ArchiveRefused",
@@ -28,7 +29,7 @@ class Problem:
         where = f"{self.path}: " if self.path else ""
         return f"{where}{self.message} -> fix: {self.fix}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str]:
         return {"path": self.path, "message": self.message, "fix": self.fix}
 
 
@@ -41,7 +42,7 @@ class ContractError(SmcatError, ValueError):
         self.subject = subject
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{subject}: {len(self.problems)} problem(s)\n{lines}")
+        super().__init__(f"{subject}: {plural(len(self.problems), 'problem')}\n{lines}")
 
 
 class ArchiveRefused(ContractError):

@@ -95,13 +95,15 @@ MAX_EXTENDED_HEADER = 1 << 20  # a pax / GNU long-name header larger than this i
 class _BoundedTarInfo(tarfile.TarInfo):
     """tarfile reads a pax or long-name header into memory whole: refuse a huge one first."""
 
-    def _proc_member(self, tarfile_):
+    # ``_proc_member`` and ``SubsequentHeaderError`` are tarfile internals that typeshed omits.
+    def _proc_member(self, tarfile_: tarfile.TarFile) -> tarfile.TarInfo:
         extended = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE, tarfile.XGLTYPE)
         if self.type in (*extended, tarfile.SOLARIS_XHDTYPE) and self.size > MAX_EXTENDED_HEADER:
-            raise tarfile.SubsequentHeaderError(
+            raise tarfile.SubsequentHeaderError(  # type: ignore[attr-defined]  # tarfile internal
                 f"extended header of {self.size:,} bytes, over the {MAX_EXTENDED_HEADER:,}-byte limit"
             )
-        return super()._proc_member(tarfile_)
+        member: tarfile.TarInfo = super()._proc_member(tarfile_)  # type: ignore[misc]  # tarfile internal
+        return member
 
 
 def _unreadable(path: Path, err: BaseException) -> ArchiveRefused:
@@ -125,7 +127,8 @@ def _archive_entries(path: Path, budget: Budget) -> list[Entry]:
     try:
         with tarfile.open(path, "r|gz", tarinfo=_BoundedTarInfo) as tf:
             while (m := tf.next()) is not None:
-                tf.members.clear()  # tarfile keeps every TarInfo it has seen: do not let it
+                # tarfile keeps every TarInfo it has seen in its (untyped, internal) list: do not let it
+                tf.members.clear()  # type: ignore[attr-defined]
                 budget.add(m.name, m.size if m.isfile() else 0)
                 name = m.name.removeprefix("./").rstrip("/")
                 out.append(Entry(name, _kind_of_member(m), m.size, None, m.linkname, m.mode))

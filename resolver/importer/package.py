@@ -20,6 +20,7 @@ import tarfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from .layout import Entry, collect_entries, is_archive
 from .limits import ArchiveLimits
@@ -34,7 +35,9 @@ _BUF = 1 << 20
 
 @dataclass(frozen=True, slots=True)
 class PackageInfo:
-    path: Path
+    """The archive an import uploads: where it is, its sha256, size and member count."""
+
+    path: Path | None  # None when nothing was packaged (a Hugging Face Hub model, HF_MODEL_ID only)
     sha256: str
     size: int
     members: int
@@ -44,15 +47,16 @@ class PackageInfo:
 class _HashingWriter:
     """A write-only file object that hashes and counts what passes through it."""
 
-    def __init__(self, raw) -> None:
+    def __init__(self, raw: BinaryIO) -> None:
         self.raw = raw
         self.sha = hashlib.sha256()
         self.size = 0
 
-    def write(self, data) -> int:
+    def write(self, data: bytes, /) -> int:
         self.sha.update(data)
         self.size += len(data)
-        return self.raw.write(data)
+        written: int = self.raw.write(data)
+        return written
 
     def flush(self) -> None:
         self.raw.flush()
@@ -61,12 +65,12 @@ class _HashingWriter:
 class _HashingReader:
     """A read-only file object that hashes what is read from it."""
 
-    def __init__(self, raw) -> None:
+    def __init__(self, raw: BinaryIO) -> None:
         self.raw = raw
         self.sha = hashlib.sha256()
 
     def read(self, n: int = -1) -> bytes:
-        data = self.raw.read(n)
+        data: bytes = self.raw.read(n)
         self.sha.update(data)
         return data
 
@@ -108,7 +112,11 @@ def _write_archive(
         hw = _HashingWriter(raw)
         with (
             ParallelGzipWriter(hw, level=compresslevel, threads=threads) as gz,
-            tarfile.open(fileobj=gz, mode="w", format=tarfile.GNU_FORMAT, copybufsize=_BUF) as tf,
+            # typeshed's tarfile.open overloads omit ``copybufsize`` (a TarFile argument) and want a
+            # full IO object where tarfile only calls write(): ParallelGzipWriter is enough.
+            tarfile.open(  # type: ignore[call-overload]
+                fileobj=gz, mode="w", format=tarfile.GNU_FORMAT, copybufsize=_BUF
+            ) as tf,
         ):
             for e in entries:
                 ti = _tarinfo(e)
@@ -116,6 +124,7 @@ def _write_archive(
                     tf.addfile(ti)
                     states.append(FileState.of(e))
                     continue
+                assert e.source is not None  # a regular file of a model directory has its path
                 with open(e.source, "rb") as f:
                     if not states_too:
                         tf.addfile(ti, f)
@@ -129,7 +138,9 @@ def _write_archive(
     return hw.sha.hexdigest(), hw.size, states if stable and states_too else None
 
 
-def _cache_key(model: Path, framework: str, entry_point, source_dir, compresslevel: int) -> dict:
+def _cache_key(
+    model: Path, framework: str, entry_point: Path | None, source_dir: Path | None, compresslevel: int
+) -> dict[str, object]:
     def where(p: Path | None) -> str | None:
         return str(Path(p).resolve()) if p is not None else None
 

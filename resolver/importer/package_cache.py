@@ -22,6 +22,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
@@ -94,6 +95,8 @@ def _same(e: Entry, old: FileState, trusted_before_ns: int) -> tuple[FileState |
         return None, False
     if e.kind != "file":
         return old, False
+    if e.source is None:  # never for a directory's files; without a path nothing can be trusted
+        return None, False
     try:
         st = os.stat(e.source)
     except OSError:
@@ -171,7 +174,7 @@ class Slot:
         """Make ``built`` the slot's archive and record ``states``; returns the archive's path."""
         os.replace(built, self.archive)
         st = self.archive.stat()
-        archive = {
+        archive: dict[str, str | int] = {
             "sha256": sha256,
             "size": size,
             "members": len(states),
@@ -181,7 +184,9 @@ class Slot:
         self._write_manifest(states, archive, packaged_ns)
         return self.archive
 
-    def _write_manifest(self, states: list[FileState], archive: dict, packaged_ns: int) -> None:
+    def _write_manifest(
+        self, states: list[FileState], archive: dict[str, str | int], packaged_ns: int
+    ) -> None:
         body = {
             "version": MANIFEST_VERSION,
             "packaged_ns": packaged_ns,
@@ -191,7 +196,7 @@ class Slot:
         _atomic_write(self.manifest, json.dumps(body, separators=(",", ":")))
 
 
-def open_slot(cache_dir: Path, key: dict) -> Slot:
+def open_slot(cache_dir: Path, key: Mapping[str, object]) -> Slot:
     """The slot for ``key`` under ``cache_dir`` (created), after pruning all but the ``KEEP`` newest.
 
     Raises OSError when the cache directory cannot be written.

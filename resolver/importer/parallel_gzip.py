@@ -17,12 +17,21 @@ import os
 import struct
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import BinaryIO
+from typing import Protocol
 
 import zlib_ng as _zlib_ng_package
 from zlib_ng import zlib_ng
 
-__all__ = ["CHUNK", "ENGINE", "ParallelGzipWriter", "default_threads"]
+__all__ = ["CHUNK", "ENGINE", "ByteSink", "ParallelGzipWriter", "default_threads"]
+
+
+class ByteSink(Protocol):
+    """Where the gzip stream goes: a binary file, or a wrapper that hashes what passes through."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+    def flush(self) -> None: ...
+
 
 CHUNK = 1 << 20  # input bytes per independently deflated chunk; part of the output format
 _WINDOW = 32 * 1024  # deflate's window: the dictionary carried from one chunk to the next
@@ -58,7 +67,7 @@ class ParallelGzipWriter:
     without a trailer.
     """
 
-    def __init__(self, raw: BinaryIO, *, level: int = 6, threads: int | None = None) -> None:
+    def __init__(self, raw: ByteSink, *, level: int = 6, threads: int | None = None) -> None:
         self.raw = raw
         self.level = level
         self.threads = threads or default_threads()
@@ -125,7 +134,7 @@ class ParallelGzipWriter:
     def __enter__(self) -> ParallelGzipWriter:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
         if exc_type is None:
             self.close()
         else:

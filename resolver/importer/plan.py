@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from .redact import env_names_redacted, redact_params
 
@@ -16,15 +17,20 @@ class Step:
 
     service: str  # boto3 client name: "s3", "sagemaker"
     operation: str  # boto3 client method, or "upload_file" / "wait:<waiter>"
-    params: dict
+    params: dict[str, Any]  # the boto3 call's keyword arguments
     title: str
     creates: str | None = None
-    undo: tuple[str, dict] | None = None
+    undo: tuple[str, dict[str, Any]] | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The step as printed: secret-looking environment values are ``<redacted>``."""
         params = redact_params(self.params)
-        d = {"service": self.service, "operation": self.operation, "params": params, "title": self.title}
+        d: dict[str, Any] = {
+            "service": self.service,
+            "operation": self.operation,
+            "params": params,
+            "title": self.title,
+        }
         if self.creates:
             d["creates"] = self.creates
         return d
@@ -44,9 +50,9 @@ class Plan:
 
     def redacted(self) -> list[str]:
         """Environment variables whose values every printed form of this plan hides."""
-        return sorted(set().union(*(env_names_redacted(s.params) for s in self.steps)))
+        return sorted(set[str]().union(*(env_names_redacted(s.params) for s in self.steps)))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "redacted": self.redacted(),
             "image_uri": self.image_uri,

@@ -47,7 +47,7 @@ def redact_env(env: Mapping[str, str]) -> dict[str, str]:
     return {k: REDACTED if is_secret(k, v) else v for k, v in env.items()}
 
 
-def redact_params(params):
+def redact_params(params: object) -> object:
     """A copy of an AWS call's parameters with secret ``Environment`` values redacted (any depth)."""
     if isinstance(params, dict):
         return {
@@ -59,7 +59,7 @@ def redact_params(params):
     return params
 
 
-def env_names_redacted(params) -> set[str]:
+def env_names_redacted(params: object) -> set[str]:
     """Names whose values ``redact_params`` hides in ``params`` (any ``Environment`` at any depth)."""
     out: set[str] = set()
     if isinstance(params, dict):

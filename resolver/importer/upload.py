@@ -5,11 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from catalog.errors import SmcatError
 
 from .errors import UploadConflict
 from .plan import Step
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.literals import BucketLocationConstraintType
+    from mypy_boto3_s3.type_defs import (
+        CreateBucketRequestTypeDef,
+        PublicAccessBlockConfigurationTypeDef,
+        ServerSideEncryptionConfigurationTypeDef,
+    )
 
 __all__ = [
     "BucketMissing",
@@ -38,13 +49,15 @@ class UploadOutcome:
 
 
 HASH_CHARS = 12  # sha256 hex digits in a content-addressed key
-PUBLIC_ACCESS_BLOCK = {
+PUBLIC_ACCESS_BLOCK: PublicAccessBlockConfigurationTypeDef = {
     "BlockPublicAcls": True,
     "IgnorePublicAcls": True,
     "BlockPublicPolicy": True,
     "RestrictPublicBuckets": True,
 }
-DEFAULT_ENCRYPTION = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}
+DEFAULT_ENCRYPTION: ServerSideEncryptionConfigurationTypeDef = {
+    "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+}
 
 
 def s3_key(prefix: str, name: str, sha256: str | None = None) -> str:
@@ -72,7 +85,7 @@ def default_bucket_step(region: str, account: str) -> Step:
     return Step("s3", "ensure_bucket", params, title)
 
 
-def ensure_default_bucket(s3, bucket: str, region: str, account: str) -> bool:
+def ensure_default_bucket(s3: S3Client, bucket: str, region: str, account: str) -> bool:
     """Create the default bucket when it does not exist; True when this call created it.
 
     A bucket of that name owned by another account is refused (someone may have claimed the
@@ -92,9 +105,11 @@ def ensure_default_bucket(s3, bucket: str, region: str, account: str) -> bool:
             ) from err
         if code not in ("404", "NoSuchBucket", "NotFound"):
             raise
-    params: dict = {"Bucket": bucket}
+    params: CreateBucketRequestTypeDef = {"Bucket": bucket}
     if region != "us-east-1":  # us-east-1 refuses an explicit LocationConstraint
-        params["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        # a region the stubs' list does not name yet is still passed as given
+        location = cast("BucketLocationConstraintType", region)
+        params["CreateBucketConfiguration"] = {"LocationConstraint": location}
     try:
         s3.create_bucket(**params)
     except ClientError as err:
@@ -109,12 +124,12 @@ def ensure_default_bucket(s3, bucket: str, region: str, account: str) -> bool:
     return True
 
 
-def _status(err) -> str:
+def _status(err: ClientError) -> str:
     return str(err.response.get("Error", {}).get("Code", ""))
 
 
 def upload_archive(
-    s3,
+    s3: S3Client,
     path: Path,
     bucket: str,
     key: str,

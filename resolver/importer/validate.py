@@ -103,7 +103,7 @@ def validate_bucket_name(bucket: str, name: str = "bucket") -> str:
 def validate_s3_uri(uri: str | None, name: str) -> str:
     """An ``s3://bucket/prefix`` URI with a valid bucket name."""
     m = _S3_URI_RE.match(uri or "")
-    if not m:
+    if uri is None or not m:
         raise _bad(name, f"{flag(name)} must be an s3://bucket/prefix URI, got {uri!r}")
     try:
         validate_bucket_name(m["bucket"], name)

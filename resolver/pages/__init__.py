@@ -7,10 +7,15 @@ pages work on a closed network.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
 __all__ = ["routers"]
 
 
-def routers() -> tuple:
+def routers() -> tuple[APIRouter, ...]:
     """The routers to include in the app: pages, feeds and the offline API docs."""
     from resolver.pages import docs, feeds, routes
 

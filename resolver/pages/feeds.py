@@ -13,6 +13,7 @@ import hashlib
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
@@ -20,7 +21,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from catalog.models import Snapshot
+from catalog.models import ImageRecord, Snapshot
 from catalog.release_notes import ReleaseNote, summarize
 from catalog.resolve import framework_info
 from catalog.store import Store
@@ -39,8 +40,8 @@ FrameworkQuery = Annotated[
 ]
 
 
-def _only(snap: Snapshot | None, framework: str | None) -> Snapshot | None:
-    if snap is None or framework is None:
+def _only(snap: Snapshot, framework: str | None) -> Snapshot:
+    if framework is None:
         return snap
     return dataclasses.replace(snap, images=tuple(r for r in snap.images if r.framework == framework))
 
@@ -48,12 +49,13 @@ def _only(snap: Snapshot | None, framework: str | None) -> Snapshot | None:
 def _notes(store: Store, framework: str | None) -> list[ReleaseNote]:
     """Release notes of the newest versions that changed images, newest first."""
     ids = [v.id for v in store.versions()][-(FEED_VERSIONS + 1) :]
-    notes = []
+    notes: list[ReleaseNote] = []
     prev: Snapshot | None = None
     for i, vid in enumerate(ids):
         new = store.load(vid)
         if i > 0 or len(ids) <= FEED_VERSIONS:  # the oldest listed one only serves as a baseline
-            note = summarize(_only(prev, framework), _only(new, framework))
+            old = _only(prev, framework) if prev is not None else None
+            note = summarize(old, _only(new, framework))
             if note.images_added or note.images_removed or note.changes.images:
                 notes.append(note)
         prev = new
@@ -66,7 +68,7 @@ def atom_feed(
     """An Atom 1.0 document with one entry per release note (``site``: the pages' base URL)."""
     ET.register_namespace("", _ATOM)
 
-    def sub(parent, tag, text=None, **attrs):
+    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
         el = ET.SubElement(parent, f"{{{_ATOM}}}{tag}", attrs)
         if text is not None:
             el.text = text
@@ -96,7 +98,8 @@ def atom_feed(
         sub(entry, "link", rel="alternate", type="text/html", href=href)
         sub(entry, "summary", note.headline)
         sub(entry, "content", note.to_markdown(), type="text")
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
+    body: bytes = ET.tostring(feed, encoding="utf-8")
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + body
 
 
 def _ics_text(s: str) -> str:
@@ -105,7 +108,8 @@ def _ics_text(s: str) -> str:
 
 def _fold(line: str) -> list[str]:
     """RFC 5545 3.1: lines of at most 75 octets, continued on lines that start with a space."""
-    out, cur = [], ""
+    out: list[str] = []
+    cur = ""
     for ch in line:
         if len((cur + ch).encode()) > 75:
             out.append(cur)
@@ -116,7 +120,7 @@ def _fold(line: str) -> list[str]:
 
 def eol_calendar(snapshot: Snapshot, *, site: str, framework: str | None) -> bytes:
     """An iCalendar document: one all-day event per (framework, version, end-of-patch date)."""
-    groups: dict[tuple[str, str, date], list] = defaultdict(list)
+    groups: dict[tuple[str, str, date], list[ImageRecord]] = defaultdict(list)
     for r in snapshot.images:
         if not r.eop or (framework and r.framework != framework):
             continue
@@ -167,7 +171,7 @@ def _etag(*parts: str) -> str:
     return '"' + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32] + '"'
 
 
-def _send(request: Request, etag: str, make, media_type: str) -> Response:
+def _send(request: Request, etag: str, make: Callable[[], bytes], media_type: str) -> Response:
     headers = {"ETag": etag, "Cache-Control": request.app.state.cache_control}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)

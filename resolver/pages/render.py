@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -23,7 +24,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from catalog.errors import SmcatError
 
-__all__ = ["HERE", "freshness", "page", "templates_fingerprint"]
+if TYPE_CHECKING:
+    from catalog.store import Store
+
+__all__ = ["HERE", "Context", "freshness", "page", "templates_fingerprint"]
+
+#: A template's context: names the Jinja template reads.
+Context = dict[str, Any]
 
 HERE = Path(str(resources.files("resolver.pages")))
 
@@ -61,10 +68,10 @@ class _StatusCache:
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
         self._at = -1e18
-        self._value: dict = {}
+        self._value: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    def get(self, store) -> dict:
+    def get(self, store: Store) -> dict[str, Any]:
         now = time.monotonic()
         if now - self._at >= self.ttl and self._lock.acquire(blocking=False):
             try:
@@ -77,10 +84,10 @@ class _StatusCache:
         return self._value
 
 
-def freshness(request: Request) -> dict:
+def freshness(request: Request) -> dict[str, Any]:
     """What the footer shows: catalogue version, built at, last refresh attempt and its result."""
     state = request.app.state
-    cache = getattr(state, "pages_status", None)
+    cache: _StatusCache | None = getattr(state, "pages_status", None)
     if cache is None:
         cache = state.pages_status = _StatusCache(state.holder.reload_seconds)
     snap = state.holder.snapshot
@@ -98,7 +105,7 @@ def freshness(request: Request) -> dict:
 def page(
     request: Request,
     template: str,
-    build: Callable[[], dict | tuple[int, dict]],
+    build: Callable[[], Context | tuple[int, Context]],
     *,
     status: int = 200,
     today: date | None = None,

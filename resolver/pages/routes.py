@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from catalog.errors import SmcatError
+from catalog.models import Snapshot
 from catalog.names import known_regions, partition_of
 from catalog.release_notes import summarize
 from catalog.resolve import resolve
 from catalog.store import diff_snapshots
 from resolver.http_errors import error_response
 from resolver.pages import views
-from resolver.pages.render import HERE, page
+from resolver.pages.render import HERE, Context, page
 from resolver.routes.image import PARAMS
 
 __all__ = ["FORM_FIELDS", "router"]
@@ -36,7 +38,7 @@ PROCESSORS = ("cpu", "gpu", "inf", "neuron", "neuronx", "trn", "graviton")
 DIFF_LIST_MAX = 300
 
 
-def _error(exc: SmcatError) -> tuple[int, dict]:
+def _error(exc: SmcatError) -> tuple[int, Context]:
     status, body = error_response(exc)
     return status, {"error": body, "title": "Not found" if status == 404 else "Invalid request"}
 
@@ -47,16 +49,18 @@ def _query(request: Request) -> dict[str, str]:
     return {f: q[f].strip() for f in FORM_FIELDS if f in PARAMS and q.get(f, "").strip()}
 
 
-def _answer(snapshot, query: dict[str, str]) -> tuple[int, dict]:
-    """What ``GET /image`` answers for ``query``: (status, JSON body)."""
-    args = dict(query)
+def _answer(snapshot: Snapshot, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    """What ``GET /image`` answers for ``query`` (``FORM_FIELDS`` only): (status, JSON body)."""
     try:
         res = resolve(
-            args.pop("framework"),
-            args.pop("version", "latest"),
-            args.pop("region", "us-east-1"),
+            query["framework"],
+            query.get("version", "latest"),
+            query.get("region", "us-east-1"),
             snapshot=snapshot,
-            **args,
+            instance_type=query.get("instance_type"),
+            processor=query.get("processor"),
+            image_scope=query.get("image_scope", "inference"),
+            py_version=query.get("py_version"),
         )
     except SmcatError as e:
         return error_response(e)
@@ -69,7 +73,7 @@ def home(request: Request) -> Response:
     snapshot = request.app.state.holder.snapshot
     query = _query(request)
 
-    def build():
+    def build() -> tuple[int, Context]:
         status, answer = _answer(snapshot, query) if query.get("framework") else (200, None)
         versions: list[str] = []
         if query.get("framework"):
@@ -77,7 +81,7 @@ def home(request: Request) -> Response:
                 versions = [r.version for r in views.version_rows(snapshot, query["framework"])[1]]
             except SmcatError:
                 versions = []
-        context = {
+        context: Context = {
             "title": "SageMaker container images",
             "frameworks": views.framework_rows(snapshot),
             "regions": views.region_groups(snapshot),
@@ -100,7 +104,7 @@ def framework_page(name: str, request: Request) -> Response:
     snapshot = request.app.state.holder.snapshot
     region = request.query_params.get("region", "")
 
-    def build():
+    def build() -> Context | tuple[int, Context]:
         try:
             info, rows = views.version_rows(snapshot, name)
         except SmcatError as e:
@@ -133,7 +137,7 @@ def region_page(code: str, request: Request) -> Response:
     """The frameworks and versions one region has, and its registry accounts."""
     snapshot = request.app.state.holder.snapshot
 
-    def build():
+    def build() -> Context | tuple[int, Context]:
         view = views.region_view(snapshot, code)
         if view is None:
             known = sorted(snapshot.regions)
@@ -157,10 +161,10 @@ def changes_page(request: Request) -> Response:
     holder = request.app.state.holder
     q = request.query_params
 
-    def build():
+    def build() -> Context | tuple[int, Context]:
         snapshot = holder.snapshot
         versions = list(reversed(holder.store.versions()))
-        context = {
+        context: Context = {
             "title": "Changes",
             "versions": versions,
             "conflicts": [(c, views.winning_claim(snapshot, c)) for c in snapshot.conflicts],

@@ -13,8 +13,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar, cast
 
-from catalog.models import Conflict, Snapshot
+from catalog.models import Conflict, ImageRecord, Snapshot
 from catalog.names import FRAMEWORK_ALIASES, known_regions, partition_of
 from catalog.resolve import framework_info, list_frameworks
 from catalog.versions import sort_key
@@ -43,14 +44,17 @@ STATUS_LABELS = {
 }
 
 
-def _per_snapshot(size: int) -> Callable:
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _per_snapshot(size: int) -> Callable[[_F], _F]:
     """Cache a ``f(snapshot, *args)`` by snapshot id (snapshots are immutable; hashing one is slow)."""
 
-    def wrap(f: Callable) -> Callable:
-        cache: dict[tuple, object] = {}
+    def wrap(f: _F) -> _F:
+        cache: dict[tuple[object, ...], object] = {}
         lock = threading.Lock()
 
-        def cached(snapshot: Snapshot, *args):
+        def cached(snapshot: Snapshot, *args: object) -> object:
             key = (snapshot.id, *args)
             hit = cache.get(key, cache)
             if hit is cache:
@@ -62,7 +66,7 @@ def _per_snapshot(size: int) -> Callable:
             return hit
 
         cached.__doc__ = f.__doc__
-        return cached
+        return cast(_F, cached)  # same positional signature as ``f``
 
     return wrap
 
@@ -136,14 +140,14 @@ def framework_rows(snapshot: Snapshot) -> tuple[FrameworkRow, ...]:
 
 
 @_per_snapshot(256)
-def _version_rows(snapshot: Snapshot, framework: str) -> tuple[dict, tuple[VersionRow, ...]]:
+def _version_rows(snapshot: Snapshot, framework: str) -> tuple[dict[str, Any], tuple[VersionRow, ...]]:
     info = framework_info(snapshot, framework)  # canonical name, or InvalidQuery naming what exists
-    by_version: dict[str, list] = defaultdict(list)
+    by_version: dict[str, list[ImageRecord]] = defaultdict(list)
     for r in snapshot.images:
         if r.framework == info["framework"]:
             by_version[r.version].append(r)
     py_rank = {py: i for i, py in enumerate(info["py_versions"])}  # framework_info's order
-    rows = []
+    rows: list[VersionRow] = []
     for v in sorted(by_version, key=sort_key, reverse=True):
         recs = by_version[v]
         gas = [r.ga for r in recs if r.ga]
@@ -165,7 +169,7 @@ def _version_rows(snapshot: Snapshot, framework: str) -> tuple[dict, tuple[Versi
     return info, tuple(rows)
 
 
-def version_rows(snapshot: Snapshot, framework: str) -> tuple[dict, tuple[VersionRow, ...]]:
+def version_rows(snapshot: Snapshot, framework: str) -> tuple[dict[str, Any], tuple[VersionRow, ...]]:
     """``framework_info`` for ``framework`` and its versions, newest first by version order.
 
     A version's GA is its earliest image's, its end of patch its latest image's (the version
@@ -187,14 +191,14 @@ def region_groups(snapshot: Snapshot) -> list[tuple[str, list[tuple[str, str | N
     """Regions with images grouped by partition (``aws`` first): (partition, [(code, name, images)])."""
     names = known_regions()
     counts = _region_counts(snapshot)
-    groups: dict[str, list] = defaultdict(list)
+    groups: dict[str, list[tuple[str, str | None, int]]] = defaultdict(list)
     for code in sorted(counts):
         groups[partition_of(code)].append((code, names.get(code), counts[code]))
     return sorted(groups.items(), key=lambda kv: (kv[0] != "aws", kv[0]))
 
 
 @_per_snapshot(256)
-def region_view(snapshot: Snapshot, region: str) -> dict | None:
+def region_view(snapshot: Snapshot, region: str) -> dict[str, Any] | None:
     """Frameworks and versions published in ``region`` and the account per registry family, or None."""
     versions: dict[str, set[str]] = defaultdict(set)
     for r in snapshot.images:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Literal
@@ -22,6 +23,7 @@ from catalog.release_notes import summarize
 from catalog.store import diff_snapshots
 from resolver.deps import HolderDep
 from resolver.http_errors import ApiError
+from resolver.routes.cached import NOT_MODIFIED, cached_json, etag_of, send
 from resolver.schemas import ErrorBody
 
 router = APIRouter(prefix="/catalog", tags=["catalogue versions"])
@@ -30,19 +32,21 @@ router = APIRouter(prefix="/catalog", tags=["catalogue versions"])
 _STORE_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="smcat-store")
 
 
-@router.get("/versions")
-async def versions(holder: HolderDep) -> dict:
+@router.get("/versions", response_model=None, responses=NOT_MODIFIED)
+async def versions(request: Request, holder: HolderDep) -> Response:
     """Every catalogue version, oldest first, and the one being served (as of the last poll)."""
-    return {
+    body = {
         "serving": holder.snapshot.id,
         "versions": [
             {k: v for k, v in dataclasses.asdict(x).items() if k != "location"} for x in holder.versions
         ],
     }
+    raw = json.dumps(body, separators=(",", ":")).encode()  # the list moves with the poll: tag the body
+    return send(request, raw, etag_of("versions", hashlib.sha256(raw).hexdigest()))
 
 
-def _diff(store, from_: str, to: str | None, fmt: str, cache) -> tuple[bytes, str]:
-    """(body, media type) of the diff between two versions, cached per resolved pair."""
+def _diff(store, from_: str, to: str | None, fmt: str, cache) -> tuple[bytes, str, str]:
+    """(body, media type, ETag) of the diff between two versions, cached per resolved pair."""
     old_id, new_id = store.resolve_version(from_), store.resolve_version(to)
     key = ("diff", old_id, new_id, fmt)
     hit = cache.get(key)
@@ -51,10 +55,10 @@ def _diff(store, from_: str, to: str | None, fmt: str, cache) -> tuple[bytes, st
     old, new = store.load(old_id), store.load(new_id)
     note = summarize(old, new)
     if fmt == "markdown":
-        out = (note.to_markdown().encode(), "text/markdown; charset=utf-8")
+        out = (note.to_markdown().encode(), "text/markdown; charset=utf-8", etag_of(*key))
     else:
         body = {**diff_snapshots(old, new).to_dict(), "summary": note.to_dict()}
-        out = (json.dumps(body).encode(), "application/json")
+        out = (json.dumps(body).encode(), "application/json", etag_of(*key))
     cache.put(key, out, len(out[0]))
     return out
 
@@ -67,6 +71,7 @@ def _diff(store, from_: str, to: str | None, fmt: str, cache) -> tuple[bytes, st
             "content": {"text/markdown": {}},
             "description": "The diff (JSON) or a release note (Markdown).",
         },
+        **NOT_MODIFIED,
         404: {"model": ErrorBody},
         503: {"model": ErrorBody},
     },
@@ -95,7 +100,7 @@ async def diff(
         _STORE_POOL, _diff, holder.store, from_, to, fmt, state.image_cache
     )
     try:
-        body, media_type = await asyncio.wait_for(job, timeout)
+        body, media_type, etag = await asyncio.wait_for(job, timeout)
     except TimeoutError:
         raise ApiError(
             503,
@@ -104,13 +109,17 @@ async def diff(
             "try again later. /image keeps answering from the catalogue in memory.",
             headers={"Retry-After": "5"},
         ) from None
-    return Response(body, media_type=media_type)
+    return send(request, body, etag, media_type)
 
 
-@router.get("/conflicts")
-async def conflicts(holder: HolderDep) -> dict:
+@router.get("/conflicts", response_model=None, responses=NOT_MODIFIED)
+async def conflicts(request: Request, holder: HolderDep) -> Response:
     """Facts the sources disagree on in the served catalogue: every claim, the one kept and why."""
     snap = holder.snapshot
+    return cached_json(request, ("conflicts", snap.id), lambda: _conflicts(snap))
+
+
+def _conflicts(snap) -> dict:
     found = [c.to_dict() for c in snap.conflicts]
     kinds: dict[str, int] = {}
     for c in snap.conflicts:

@@ -4,34 +4,44 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
 
 from catalog.limits import MAX_VALUE_CHARS
 from catalog.names import dns_suffix, known_regions, partition_of
 from catalog.resolve import framework_info, list_frameworks
 from resolver.deps import SnapshotDep
+from resolver.routes.cached import NOT_MODIFIED, cached_json
 from resolver.schemas import ErrorBody
 
 router = APIRouter(tags=["catalogue contents"])
 
 
-@router.get("/frameworks")
-async def frameworks(snapshot: SnapshotDep) -> dict:
+@router.get("/frameworks", response_model=None, responses=NOT_MODIFIED)
+async def frameworks(request: Request, snapshot: SnapshotDep) -> Response:
     """Every framework in the catalogue with its versions, scopes and processors."""
-    return list_frameworks(snapshot)
+    return cached_json(request, ("frameworks", snapshot.id), lambda: list_frameworks(snapshot))
 
 
-@router.get("/frameworks/{framework}", responses={422: {"model": ErrorBody}})
+@router.get(
+    "/frameworks/{framework}", response_model=None, responses={**NOT_MODIFIED, 422: {"model": ErrorBody}}
+)
 async def framework(
-    framework: Annotated[str, Path(max_length=MAX_VALUE_CHARS)], snapshot: SnapshotDep
-) -> dict:
+    request: Request, framework: Annotated[str, Path(max_length=MAX_VALUE_CHARS)], snapshot: SnapshotDep
+) -> Response:
     """One framework: versions (oldest first), scopes, processors, python versions and regions."""
-    return framework_info(snapshot, framework)
+    return cached_json(
+        request, ("framework", snapshot.id, framework), lambda: framework_info(snapshot, framework)
+    )
 
 
-@router.get("/regions")
-async def regions(snapshot: SnapshotDep) -> dict:
+@router.get("/regions", response_model=None, responses=NOT_MODIFIED)
+async def regions(request: Request, snapshot: SnapshotDep) -> Response:
     """Every region with images, its partition, DNS suffix and registry accounts."""
+    return cached_json(request, ("regions", snapshot.id), lambda: _regions(snapshot))
+
+
+def _regions(snapshot) -> dict:
     names = known_regions()
     out = []
     for r in sorted(snapshot.regions):

@@ -8,14 +8,14 @@ a wrong token -> 403 with the same body whatever was sent. Tokens are compared i
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
 from resolver.deps import SettingsDep
 from resolver.http_errors import ApiError
-from resolver.refresh_jobs import RefreshBusy, RefreshJobs
+from resolver.refresh_jobs import JobRecord, RefreshBusy, RefreshJobs
 
 __all__ = ["ApiError", "router"]
 
@@ -51,7 +51,7 @@ def require_admin(request: Request, settings: SettingsDep) -> RefreshJobs:
 AdminJobs = Annotated[RefreshJobs, Depends(require_admin)]
 
 
-def _public(record: dict) -> dict:
+def _public(record: JobRecord) -> dict[str, Any]:
     keys = ("id", "status", "started_at", "finished_at", "progress", "report", "error")
     return {k: record.get(k) for k in keys if k != "error" or record.get(k)}
 
@@ -62,10 +62,10 @@ async def start_refresh(request: Request, jobs: AdminJobs) -> JSONResponse:
     try:
         record = jobs.start()
     except RefreshBusy as e:
-        extra = {"running": e.job_id} if e.job_id else {}
         if e.job_id:
-            extra["status_url"] = str(request.url_for("refresh_status", job_id=e.job_id).path)
-        raise ApiError(409, "refresh_running", str(e), **extra) from e
+            status_url = str(request.url_for("refresh_status", job_id=e.job_id).path)
+            raise ApiError(409, "refresh_running", str(e), running=e.job_id, status_url=status_url) from e
+        raise ApiError(409, "refresh_running", str(e)) from e
     url = str(request.url_for("refresh_status", job_id=record["id"]).path)
     return JSONResponse(
         {"id": record["id"], "status": record["status"], "status_url": url},
@@ -75,7 +75,7 @@ async def start_refresh(request: Request, jobs: AdminJobs) -> JSONResponse:
 
 
 @router.get("/refresh/{job_id}", name="refresh_status")
-async def refresh_status(job_id: Annotated[str, Path(max_length=64)], jobs: AdminJobs) -> dict:
+async def refresh_status(job_id: Annotated[str, Path(max_length=64)], jobs: AdminJobs) -> dict[str, Any]:
     """Progress (per source so far) and outcome of a refresh started by any worker."""
     record = jobs.get(job_id)
     if record is None:

@@ -68,6 +68,7 @@ def test_dockerfile_runs_non_root_with_a_healthcheck():
 
 def test_the_image_command_serves_and_the_healthcheck_passes(tmp_path):
     port = free_port()
+    (tmp_path / "catalog").mkdir()  # as the Dockerfile does (a named catalogue must exist)
     env = {
         **os.environ,
         "SMCAT_PORT": str(port),

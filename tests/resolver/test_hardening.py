@@ -184,9 +184,10 @@ class TestBoundedMemory:
             first = c.get(f"/catalog/diff?from={old.id}&to={new.id}")
             assert first.status_code == 200 and len(first.json()["removed"]) == 1
             key = ("diff", old.id, new.id, "json")
-            assert app.state.image_cache.get(key) == (first.content, "application/json")
+            cached = app.state.image_cache.get(key)
+            assert cached == (first.content, "application/json", first.headers["etag"])
             # the pair is answered from the cache: a marked entry comes back as it is
-            app.state.image_cache.put(key, (b'{"cached": true}', "application/json"), 16)
+            app.state.image_cache.put(key, (b'{"cached": true}', "application/json", '"marked"'), 16)
             by_hash = old.id.split("-", 1)[1]  # another spelling of the same version
             assert c.get(f"/catalog/diff?from={by_hash}&to={new.id}").json() == {"cached": True}
             md = c.get(f"/catalog/diff?from={old.id}&to={new.id}&format=markdown")

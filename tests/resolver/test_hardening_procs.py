@@ -129,6 +129,7 @@ class TestStartupFailsFast:
         ],
     )
     def test_invalid_settings_exit_with_one_line(self, tmp_path, extra, exit_code, words):
+        (tmp_path / "catalog").mkdir()  # a named catalogue must exist
         env = clean_env(SMCAT_CATALOG=str(tmp_path / "catalog"), **extra)
         res = run_serve(env, "--port", str(free_port()), "--workers", "2")
         assert res.returncode == exit_code, res.stderr
@@ -169,6 +170,7 @@ class TestStartupFailsFast:
             busy.bind(("127.0.0.1", 0))
             busy.listen()
             port = busy.getsockname()[1]
+            (tmp_path / "c").mkdir()
             res = run_serve(
                 clean_env(SMCAT_CATALOG=str(tmp_path / "c")), "--port", str(port), "--workers", "2"
             )

@@ -55,7 +55,7 @@ def test_not_a_tarball_json(notatar, command):
     res = CliRunner().invoke(cli, [command, str(notatar), *args, "--json"])
     assert res.exit_code == 2
     err = json.loads(res.stdout)
-    assert err["error"] == "ArchiveRefused" and err["exit_code"] == 2
+    assert err["error"] == "archive_refused" and err["exit_code"] == 2  # the HTTP API's fields
     assert "not a readable" in err["message"] and err["problems"][0]["fix"]
 
 
@@ -77,7 +77,7 @@ def test_bad_role_names_the_flag_in_json(tmp_path):
     res = CliRunner().invoke(cli, args)
     assert res.exit_code == 2
     err = json.loads(res.stdout)
-    assert err["error"] == "InvalidImportRequest" and err["field"] == "role" and "--role" in err["message"]
+    assert err["error"] == "invalid_import_request" and err["field"] == "role" and "--role" in err["message"]
 
 
 def test_serverless_gpu_refused_with_the_alternative(tmp_path):

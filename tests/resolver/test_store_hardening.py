@@ -201,6 +201,9 @@ class TestShapeOutside:
         doc = json.loads(path.read_text())
         doc["images"] = [1]
         path.write_text(json.dumps(doc))
-        code, _, err = run("catalog", "show", "--catalog", str(catalog), "--json")
+        code, _, err = run("catalog", "show", "--catalog", str(catalog))
         assert code == 1
         assert "malformed (images[0]: expected an image object, got int)" in one_line_error(err)
+        code, out, err = run("catalog", "show", "--catalog", str(catalog), "--json")  # JSON on stdout
+        assert code == 1 and err == "" and json.loads(out)["exit_code"] == 1
+        assert "malformed (images[0]: expected an image object, got int)" in json.loads(out)["detail"]

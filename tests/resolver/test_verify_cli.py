@@ -37,6 +37,7 @@ def env(ecr, tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+    (tmp_path / "catalog").mkdir()  # a named catalogue must exist (only refresh creates one)
     monkeypatch.setenv("SMCAT_CATALOG", str(tmp_path / "catalog"))
     return session, url, client, tmp_path / "catalog"
 

@@ -150,6 +150,15 @@ def test_a_version_key_that_is_also_an_alias_is_read_through_the_alias() -> None
     assert recs["2.3.1"].tags == ("2.3.1-gpu-py311-cu124",)
 
 
+def test_a_repository_per_processor_is_read_per_processor() -> None:
+    # a shape the files do not use today but may: "repository" as a mapping per processor
+    res = sdk.parse((HERE / "per-processor-repository.json").read_text(), RAW + "newfw.json")
+    assert {(r.processor, r.repository, r.tags[0]) for r in res.images} == {
+        ("cpu", "newfw-inference-cpu", "1.0.0-cpu-py312"),
+        ("gpu", "newfw-inference-gpu", "1.0.0-gpu-py312"),
+    }
+
+
 def test_every_partition_is_kept() -> None:
     [inf, *_] = sdk.parse((HERE / "kmeans.json").read_text("utf-8"), RAW + "kmeans.json").images
     assert {"cn-north-1", "us-gov-west-1", "us-iso-east-1", "ca-west-1"} <= set(inf.accounts)
