@@ -1,4 +1,5 @@
-"""The README keeps up with the code: every CLI command, every registered source, the schedulers."""
+"""The README keeps up with the code: it mentions every CLI command, every registered source and the
+schedulers. (``test_readme.py`` runs the README's examples.)"""
 
 from __future__ import annotations
 
