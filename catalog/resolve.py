@@ -31,14 +31,16 @@ import configparser
 import dataclasses
 import difflib
 import re
+from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from os import environ as _environ
 from pathlib import Path
 from threading import Lock
+from typing import TYPE_CHECKING
 
 from catalog.errors import InvalidQuery, NoMatch
 from catalog.instances import instance_profile
@@ -47,6 +49,9 @@ from catalog.models import ImageRecord, Provenance, Snapshot
 from catalog.names import NEURON_FRAMEWORKS, canonical_framework, dns_suffix, is_known_region, unknown_region
 from catalog.versions import parse_image_version, parse_user_version, sort_key, version_matcher
 
+if TYPE_CHECKING:  # pragma: no cover
+    from catalog.store import CurrentSnapshot
+
 __all__ = [
     "Alternative",
     "Lifecycle",
@@ -54,6 +59,8 @@ __all__ = [
     "default_region",
     "framework_info",
     "list_frameworks",
+    "prepare_index",
+    "reload",
     "resolve",
 ]
 
@@ -171,10 +178,12 @@ class Resolution:
 # --------------------------------------------------------------------------- the index
 
 
+@lru_cache(maxsize=1024)
 def _norm_cuda(value: str) -> str:
     return value.strip().lower().removeprefix("cu").replace(".", "")
 
 
+@lru_cache(maxsize=1024)
 def _norm_os(value: str) -> str:
     return re.sub(r"[\s_-]+", "", value.strip().lower())
 
@@ -267,14 +276,33 @@ class _Group:
 
 
 class _Bucket:
-    """One (framework, scope): its version groups, newest first, and a cache of version queries."""
+    """One (framework, scope): its version groups, newest first, and caches of version queries.
 
-    __slots__ = ("groups", "lock", "matches")
+    ``matching`` looks only at the groups that can match: those spelled exactly as asked, else
+    those of the asked major version (the family and exact matchers both compare the release,
+    whose first number must then be the same), so a version that exists nowhere costs a dict
+    lookup, not a scan. Specifiers (``>=2.1``) and ``latest`` still look at every group.
+    ``material`` keeps, per query (all but its version), the versions a no-match answer suggests.
+    """
+
+    __slots__ = ("by_major", "by_spelling", "by_text", "groups", "lock", "matches", "material", "nearest_all")
 
     def __init__(self, groups: list[_Group]) -> None:
         self.groups = groups
         self.matches: OrderedDict[str, tuple[_Group, ...]] = OrderedDict()
+        self.material: OrderedDict[_Query, tuple[_Nearest, bool]] = OrderedDict()
         self.lock = Lock()
+        self.by_text: dict[str, list[_Group]] = {}
+        self.by_spelling: dict[str, list[_Group]] = {}  # the SDK's spellings of a version (aliases)
+        self.by_major: dict[int, list[_Group]] = {}
+        for g in groups:
+            self.by_text.setdefault(g.version.lower(), []).append(g)
+            for spelled in sorted({x for e in (*g.main, *g.ec2) for x in e.spellings}):
+                self.by_spelling.setdefault(spelled, []).append(g)
+            v = parse_image_version(g.version)
+            if v is not None:
+                self.by_major.setdefault(v.release[0], []).append(g)
+        self.nearest_all: _Nearest | None = None  # every version, for a no-match: built when first needed
 
     def matching(self, version: str) -> tuple[_Group, ...]:
         hit = self.matches.get(version)
@@ -284,47 +312,167 @@ class _Bucket:
         text = version.strip().lower()
         # a version published exactly as asked ("1", "0.90-1") beats the family it also names, and so
         # does a version the SDK spells that way (its alias: TGI "2.0" is the SDK's TGI 2.4.0)
-        hit = tuple(g for g in self.groups if g.version.lower() == text)
-        if not hit and text not in ("latest", "*"):
-            hit = tuple(g for g in self.groups if any(text in e.spellings for e in (*g.main, *g.ec2)))
-        hit = hit or tuple(g for g in self.groups if pred(g.version))
+        exact = self.by_text.get(text)
+        if not exact and text not in ("latest", "*"):
+            exact = self.by_spelling.get(text)
+        hit = tuple(exact) if exact else tuple(g for g in self._candidates(text) if pred(g.version))
         with self.lock:
             self.matches[version] = hit
             if len(self.matches) > _MATCH_CACHE_SIZE:
                 self.matches.popitem(last=False)
         return hit
 
+    def _candidates(self, text: str) -> list[_Group]:
+        """The groups a (valid) version query other than an exact spelling can match."""
+        m = _MAJOR_RE.match(text)
+        if m is None:  # latest, *, specifiers: every group
+            return self.groups
+        if m["prefix"] not in ("", "v"):  # a build id (llama.cpp's b9522) matches its exact text only
+            return []
+        return self.by_major.get(int(m["major"]), [])
+
+    def suggestion_material(self, q: _Query) -> tuple[_Nearest, bool]:
+        """The versions that satisfy ``q`` but its version (in its region, else anywhere), once per query."""
+        hit = self.material.get(q)
+        if hit is not None:
+            return hit
+
+        def own(g: _Group) -> list[_Entry]:
+            return g.ec2 if q.platform == "ec2" else g.main
+
+        here = [g.version for g in self.groups if any(q.accepts(e) for e in own(g))]
+        if not here:
+            anywhere = [g.version for g in self.groups if any(q.accepts(e, "region") for e in own(g))]
+        found = (_Nearest(here), True) if here else (_Nearest(anywhere), False)
+        with self.lock:
+            self.material[q] = found
+            if len(self.material) > _MATCH_CACHE_SIZE:
+                self.material.popitem(last=False)
+        return found
+
+
+#: The major version of a query that is neither ``latest`` nor a specifier (``v2.1`` -> 2).
+_MAJOR_RE = re.compile(r"^(?P<prefix>[a-z]*)(?P<major>\d+)")
+
+
+class _Nearest:
+    """A set of version strings sorted once, answering "which are near this one" by bisection."""
+
+    __slots__ = ("ordered", "parsed")
+
+    def __init__(self, versions: list[str]) -> None:
+        self.ordered = sorted(set(versions), key=sort_key)
+        # unparsable versions sort first: the parsed ones are a suffix, ascending
+        self.parsed = [v for s in self.ordered if (v := parse_image_version(s)) is not None]
+
+    def __bool__(self) -> bool:
+        return bool(self.ordered)
+
+    def around(self, asked: str, n: int = 3) -> list[str]:
+        """Up to ``2n`` versions around where ``asked`` would sort, newest first (all of the newest
+        when ``asked`` is not an exact version)."""
+        try:
+            want = parse_user_version(asked)
+        except InvalidQuery:
+            want = None
+        if want is None or asked.strip().lower() == "latest":
+            return self.ordered[::-1][: 2 * n]
+        pos = bisect_left(self.parsed, want)
+        return self.ordered[max(0, pos - n) : pos + n][::-1]
+
 
 class _Index:
+    """A snapshot indexed for resolution: framework -> scope -> version groups, newest first.
+
+    Building it is one pass over the records (grouping them); each framework's groups are sorted
+    on first use (``frameworks`` is lazy), so the first query after a load pays for its own
+    framework only. ``warm()`` builds everything (the service does it before swapping a version in).
+    """
+
     __slots__ = ("frameworks", "regions", "repositories", "scopes", "snapshot")
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
-        raw: dict[str, dict[str, dict[str, list[_Entry]]]] = {}
+        raw: dict[str, list[tuple[ImageRecord, dict[str, str], tuple[str, ...]]]] = {}
         self.repositories: dict[str, str] = {}
         self.scopes: set[str] = set()
         self.regions: set[str] = set()
+        canonical: dict[str, str] = {}  # a few hundred names among thousands of records
+        account_dicts: dict[int, dict[str, str]] = {}  # records share their account maps: so do entries
         for rec in snapshot.images:
             if not rec.tags:
                 continue  # version known, tag not: nothing to pull, never offered
-            accounts = dict(rec.accounts) or dict(snapshot.registries.get(rec.registry_family or "", {}))
+            accounts = rec.accounts or snapshot.registries.get(rec.registry_family or "", {})
             if not accounts:
                 continue
-            entry = _Entry(rec, accounts)
-            self.regions.update(accounts)
-            scopes = {rec.image_scope}
+            shared = account_dicts.get(id(accounts))
+            if shared is None:
+                shared = account_dicts[id(accounts)] = dict(accounts)
+                self.regions.update(shared)
+            scopes: tuple[str, ...] = (rec.image_scope,)
             for k, v in rec.extra:
                 if k == "image_scopes":  # one image declared for several scopes serves each
-                    scopes.update(x.strip() for x in v.split(",") if x.strip())
-            names = dict.fromkeys(canonical_framework(n) for n in (rec.framework, *rec.also_known_as))
-            for fw in names:
-                for scope in scopes:
-                    raw.setdefault(fw, {}).setdefault(scope, {}).setdefault(rec.version, []).append(entry)
-                self.scopes.update(scopes)
-            self.repositories.setdefault(rec.repository, canonical_framework(rec.framework))
-        self.frameworks: dict[str, dict[str, _Bucket]] = {
-            fw: {scope: _bucket(versions) for scope, versions in scopes.items()} for fw, scopes in raw.items()
-        }
+                    scopes = tuple(dict.fromkeys((*scopes, *(x.strip() for x in v.split(",") if x.strip()))))
+            self.scopes.update(scopes)
+            item = (rec, shared, scopes)
+            fw = canonical.get(rec.framework)
+            if fw is None:
+                fw = canonical[rec.framework] = canonical_framework(rec.framework)
+            raw.setdefault(fw, []).append(item)
+            for n in rec.also_known_as:
+                c = canonical.get(n)
+                if c is None:
+                    c = canonical[n] = canonical_framework(n)
+                if c != fw:
+                    raw.setdefault(c, []).append(item)
+            self.repositories.setdefault(rec.repository, fw)
+        self.frameworks = _Frameworks(raw)
+
+    def warm(self) -> _Index:
+        """Build every framework's groups now (returns itself)."""
+        for fw in self.frameworks:
+            self.frameworks[fw]
+        return self
+
+
+class _Frameworks(Mapping):
+    """framework -> scope -> ``_Bucket``, each framework's buckets built on first access (thread-safe)."""
+
+    def __init__(self, raw: dict[str, list[tuple[ImageRecord, dict[str, str], tuple[str, ...]]]]) -> None:
+        self._raw = raw
+        self._built: dict[str, dict[str, _Bucket]] = {}
+        self._entries: dict[int, _Entry] = {}  # one entry per record, whatever names it is filed under
+        self._lock = Lock()
+
+    def __getitem__(self, fw: str) -> dict[str, _Bucket]:
+        built = self._built.get(fw)
+        if built is not None:
+            return built
+        items = self._raw[fw]  # KeyError for an unknown framework, as a dict would
+        with self._lock:
+            built = self._built.get(fw)
+            if built is None:
+                built = self._built[fw] = self._build(items)
+        return built
+
+    def _build(self, items: list[tuple[ImageRecord, dict[str, str], tuple[str, ...]]]) -> dict[str, _Bucket]:
+        grouped: dict[str, dict[str, list[_Entry]]] = {}
+        for rec, accounts, scopes in items:
+            entry = self._entries.get(id(rec))
+            if entry is None:
+                entry = self._entries[id(rec)] = _Entry(rec, accounts)
+            for scope in scopes:
+                grouped.setdefault(scope, {}).setdefault(rec.version, []).append(entry)
+        return {scope: _bucket(versions) for scope, versions in grouped.items()}
+
+    def __contains__(self, fw: object) -> bool:
+        return fw in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
 def _bucket(versions: dict[str, list[_Entry]]) -> _Bucket:
@@ -347,6 +495,38 @@ def _index_for(snapshot: Snapshot) -> _Index:
         while len(_INDEXES) > _INDEX_CACHE_SIZE:
             _INDEXES.popitem(last=False)
     return idx
+
+
+#: (``$SMCAT_CATALOG``, ``$XDG_DATA_HOME``, ``$SMCAT_LOCK_DIR``) -> the default store's current snapshot.
+_CURRENT: dict[tuple[str | None, ...], CurrentSnapshot] = {}
+
+
+def _default_snapshot(catalog_version: str | None) -> Snapshot:
+    """The default store's snapshot: ``catalog_version``, else the current one, kept in memory
+    with its pointer re-read at most once a second (``reload()`` forces it)."""
+    env = _environ
+    key = (env.get("SMCAT_CATALOG"), env.get("XDG_DATA_HOME"), env.get("SMCAT_LOCK_DIR"))
+    cur = _CURRENT.get(key) if catalog_version is None else None
+    if cur is not None:  # the hot path: no import, no store call while the pointer is fresh
+        return cur.get()
+    from catalog.store import CurrentSnapshot, open_store  # lazily: a given snapshot needs no store
+
+    if catalog_version is not None:
+        return open_store().load(catalog_version)
+    return _CURRENT.setdefault(key, CurrentSnapshot(open_store())).get()
+
+
+def reload() -> None:
+    """Make the next ``resolve()`` without ``snapshot=`` re-read the store's pointer now (a new
+    version is otherwise noticed within a second)."""
+    for cur in list(_CURRENT.values()):
+        cur.reload()
+
+
+def prepare_index(snapshot: Snapshot) -> None:
+    """Build ``snapshot``'s whole resolution index now (a service does it before serving a version;
+    otherwise each framework's part is built by the first query that needs it)."""
+    _index_for(snapshot).warm()
 
 
 @lru_cache(maxsize=256)
@@ -628,9 +808,7 @@ def resolve(
         container_version=container_version, sdk_version=sdk_version, tag_style=tag_style,
     )  # fmt: skip
     if snapshot is None:
-        from catalog.store import open_store  # lazily: resolution over a given snapshot needs no store
-
-        snapshot = open_store().load(catalog_version)
+        snapshot = _default_snapshot(catalog_version)
     idx = _index_for(snapshot)
     fw = _framework(idx, framework)
     if tag_style not in ("pinned", "moving"):
@@ -862,19 +1040,6 @@ def _lifecycle(bucket: _Bucket, best: _Entry, region: str, today: date | None) -
 # --------------------------------------------------------------------------- no match: say what exists
 
 
-def _nearest(versions: list[str], asked: str, n: int = 3) -> list[str]:
-    """Up to ``2n`` versions around where ``asked`` would sort, newest first."""
-    ordered = sorted(set(versions), key=sort_key)
-    try:
-        want = parse_user_version(asked)
-    except InvalidQuery:
-        want = None
-    if want is None or asked.strip().lower() == "latest":
-        return ordered[::-1][: 2 * n]
-    pos = sum(1 for v in ordered if (pv := parse_image_version(v)) is not None and pv < want)
-    return ordered[max(0, pos - n) : pos + n][::-1]
-
-
 def _no_match(
     bucket: _Bucket, buckets: dict[str, _Bucket], fw: str, scope: str, version: str, q: _Query, given: dict
 ) -> NoMatch:
@@ -887,28 +1052,24 @@ def _no_match(
             yield from g.ec2
 
     matched = bucket.matching(version)
-    all_groups = bucket.groups
     asked_parts = [f"version={version[:40]!r}"]
     asked_parts += [f"{name}={str(value)[:40]!r}" for name, value in given.items() if value is not None]
     head = f"No {fw} {scope} image for {', '.join(asked_parts)} in {region}."
     suggestions: dict[str, list[str]] = {"image_scopes": sorted(buckets)}
     lines: list[str] = []
 
-    # versions that satisfy everything but the version, in this region (else anywhere)
-    def own(g: _Group) -> list[_Entry]:
-        return g.ec2 if q.platform == "ec2" else g.main
-
-    versions_here = [g.version for g in all_groups if any(q.accepts(e) for e in own(g))]
-    versions_any = [g.version for g in all_groups if any(q.accepts(e, "region") for e in own(g))]
-    near = _nearest(versions_here or versions_any, version)
+    # versions that satisfy everything but the version, in this region (else anywhere): cached per query
+    nearest, in_region = bucket.suggestion_material(q)
+    near = nearest.around(version)
     suggestions["versions"] = near
     if near:
-        where = f"in {region}" if versions_here else "in other regions"
+        where = f"in {region}" if in_region else "in other regions"
         lines.append(f"Versions that exist {where} for these options: {', '.join(near)}.")
     if not matched:
-        all_versions = [g.version for g in all_groups]
         if not near:
-            suggestions["versions"] = _nearest(all_versions, version)
+            if bucket.nearest_all is None:
+                bucket.nearest_all = _Nearest([g.version for g in bucket.groups])
+            suggestions["versions"] = bucket.nearest_all.around(version)
             lines.append(f"{fw} {scope} versions: {', '.join(suggestions['versions'])}.")
     else:
         names = ", ".join(dict.fromkeys(g.version for g in matched[:5]))

@@ -4,13 +4,24 @@ Interning keeps the file and the loaded catalogue small: thousands of images sha
 dozen region -> account maps and a few hundred provenance entries, and on load they share
 the same Python objects too. The content hash ignores fetch times, so an unchanged upstream
 gives the same hash (and no new version).
+
+Every load checks a file's integrity. The full check (shape, then the content hash recomputed
+from the parsed document: ~20 ms for the shipped snapshot) runs once per distinct file content:
+the sha256 of the exact bytes that passed it is remembered, in this process and as an empty
+marker file under ``$XDG_CACHE_HOME/smcat/verified/`` (``SMCAT_VERIFIED_CACHE=0`` turns the
+markers off). A later load hashes the raw bytes (~1 ms) and skips only the parts that depend on
+nothing but those bytes; the id checks always run. Changed bytes (any tampering) miss the cache
+and get the full check.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 from collections.abc import Mapping
+from pathlib import Path
 from types import MappingProxyType
 from typing import NoReturn
 
@@ -165,13 +176,53 @@ def document_hash(doc: Mapping) -> str:
     return h.hexdigest()
 
 
-def _integrity_problem(doc: Mapping, expect_id: str | None) -> str | None:
-    """Why ``doc``'s id and hash do not check out, or None."""
+#: Bumped whenever the checks a marker vouches for change (older markers are then ignored).
+_CHECKS_VERSION = "1"
+#: sha256 digests of file contents that passed the full check in this process.
+_VERIFIED: set[str] = set()
+
+
+def _marker(digest: str) -> Path | None:
+    """The marker file vouching for ``digest`` (None when markers are turned off)."""
+    if os.environ.get("SMCAT_VERIFIED_CACHE", "1").strip() == "0":
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "smcat" / "verified" / f"{FORMAT.replace('/', '-')}-{_CHECKS_VERSION}-{digest}"
+
+
+def _known_good(digest: str) -> bool:
+    """Did these exact bytes pass the full check before (this process, or a marker)?"""
+    if digest in _VERIFIED:
+        return True
+    marker = _marker(digest)
+    if marker is not None and marker.is_file():
+        _VERIFIED.add(digest)
+        return True
+    return False
+
+
+def _remember_good(digest: str) -> None:
+    """Vouch for bytes that passed the full check (a marker that cannot be written is skipped)."""
+    _VERIFIED.add(digest)
+    marker = _marker(digest)
+    if marker is None:
+        return
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:  # a read-only home: the check simply runs again next time
+        pass
+
+
+def _integrity_problem(doc: Mapping, expect_id: str | None, *, full: bool = True) -> str | None:
+    """Why ``doc``'s id and hash do not check out, or None (``full=False``: the id checks only)."""
     sid, recorded = doc["id"], doc["content_hash"]
     if expect_id is not None and sid != expect_id:
         return f"its id {sid!r} is not the version it was read as ({expect_id!r})"
     if ID_PATTERN.match(sid)["hash"] != recorded[:8]:
         return f"its id {sid!r} names hash {sid[-8:]} but its content_hash starts {recorded[:8]}"
+    if not full:
+        return None
     computed = document_hash(doc)
     if computed != recorded:
         return (
@@ -181,32 +232,104 @@ def _integrity_problem(doc: Mapping, expect_id: str | None) -> str | None:
     return None
 
 
-def loads(text: str, *, origin: str = "<snapshot>", expect_id: str | None = None) -> Snapshot:
+_DECODE = json.JSONDecoder().raw_decode
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def _loads_in_pieces(text: str) -> object:
+    """``json.loads(text)`` for a document that is an object, its arrays decoded one element at a
+    time: the same result and errors, but no single call holds the interpreter for the whole file
+    (a thread parsing a large catalogue lets the event loop run between elements)."""
+    ws = _WS.match
+    i = ws(text, 0).end()
+    if text[i : i + 1] != "{":
+        return json.loads(text)
+    out: dict = {}
+    i = ws(text, i + 1).end()
+    if text[i : i + 1] == "}":
+        i += 1
+    else:
+        while True:
+            if text[i : i + 1] != '"':
+                raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, i)
+            key, i = _DECODE(text, i)
+            i = ws(text, i).end()
+            if text[i : i + 1] != ":":
+                raise json.JSONDecodeError("Expecting ':' delimiter", text, i)
+            i = ws(text, i + 1).end()
+            value, i = _array_in_pieces(text, i) if text[i : i + 1] == "[" else _DECODE(text, i)
+            out[key] = value
+            i = ws(text, i).end()
+            c = text[i : i + 1]
+            if c == "}":
+                i += 1
+                break
+            if c != ",":
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
+            i = ws(text, i + 1).end()
+    if ws(text, i).end() != len(text):
+        raise json.JSONDecodeError("Extra data", text, i)
+    return out
+
+
+def _array_in_pieces(text: str, i: int) -> tuple[list, int]:
+    """The array starting at ``text[i] == "["``, decoded element by element, and the index after it."""
+    ws = _WS.match
+    items: list = []
+    i = ws(text, i + 1).end()
+    if text[i : i + 1] == "]":
+        return items, i + 1
+    while True:
+        value, i = _DECODE(text, i)
+        items.append(value)
+        i = ws(text, i).end()
+        c = text[i : i + 1]
+        if c == "]":
+            return items, i + 1
+        if c != ",":
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
+        i = ws(text, i + 1).end()
+
+
+def loads(
+    text: str, *, origin: str = "<snapshot>", expect_id: str | None = None, incremental: bool = False
+) -> Snapshot:
     """Parse a snapshot file, checking its shape, its id and its content hash.
 
     A torn, foreign, malformed or tampered file raises ``CorruptSnapshot`` naming ``origin``
     and what failed; nothing from it is served. ``expect_id``: the version it was read as
-    (its file name), which must be the id it carries.
+    (its file name), which must be the id it carries. ``incremental``: decode the file's arrays
+    element by element (for a background thread; see ``_loads_in_pieces``).
     """
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    seen = _known_good(digest)
     try:
-        doc = json.loads(text)
+        doc = _loads_in_pieces(text) if incremental else json.loads(text)
     except (json.JSONDecodeError, RecursionError) as e:
         _refuse(origin, f"not valid JSON ({e})", "is not valid JSON; it may be torn or hand-edited")
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         got = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
         _refuse(origin, f"format {got!r}", f"is not an smcat snapshot (expected format {FORMAT!r})")
-    problem = snapshot_problem(doc)
+    problem = None if seen else snapshot_problem(doc)  # the same bytes passed it before
     if problem:
         _refuse(origin, problem, f"is malformed ({problem})")
-    problem = _integrity_problem(doc, expect_id)
+    problem = _integrity_problem(doc, expect_id, full=not seen)
     if problem:
         _refuse(origin, problem, f"fails its integrity check: {problem}")
+    if not seen:
+        _remember_good(digest)
     try:
         maps = [MappingProxyType(m) for m in doc["account_maps"]]
         provs = [Provenance.from_dict(p) for p in doc["provenance"]]
+        prov_lists: dict[tuple, tuple[Provenance, ...]] = {}  # images share a few hundred lists
         images = []
         for d in doc["images"]:
             extra = d.get("extra")
+            pkey = tuple(d["provenance"])
+            prov = prov_lists.get(pkey)
+            if prov is None:
+                prov = prov_lists[pkey] = tuple([provs[i] for i in pkey])
+            g = d.get
             images.append(
                 ImageRecord(
                     framework=d["framework"],
@@ -215,14 +338,23 @@ def loads(text: str, *, origin: str = "<snapshot>", expect_id: str | None = None
                     processor=d["processor"],
                     repository=d["repository"],
                     tags=tuple(d["tags"]),
-                    arch=d.get("arch", "x86_64"),
+                    py_version=g("py_version"),
+                    cuda=g("cuda"),
+                    os=g("os"),
+                    platform=g("platform"),
+                    arch=g("arch", "x86_64"),
                     accounts=maps[d["accounts"]],
+                    registry_family=g("registry_family"),
+                    ga=g("ga"),
+                    eop=g("eop"),
+                    base_framework=g("base_framework"),
+                    base_framework_version=g("base_framework_version"),
                     extra=tuple(extra.items()) if extra else (),
-                    derived_tags=d.get("derived_tags", False),
-                    sdk_tags=tuple(sorted(d["sdk_tags"].items())) if d.get("sdk_tags") else (),
-                    also_known_as=tuple(d.get("also_known_as", ())),
-                    provenance=tuple(provs[i] for i in d["provenance"]),
-                    **{k: d.get(k) for k in _OPTIONAL},
+                    variant=g("variant"),
+                    derived_tags=g("derived_tags", False),
+                    sdk_tags=tuple(sorted(d["sdk_tags"].items())) if g("sdk_tags") else (),
+                    also_known_as=tuple(g("also_known_as", ())),
+                    provenance=prov,
                 )
             )
         conflicts = tuple(

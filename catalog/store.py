@@ -20,8 +20,9 @@ import os
 import re
 import tempfile
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -44,10 +45,12 @@ from catalog.shapes import ID_PATTERN, status_problem
 __all__ = [
     "DEFAULT_MAX_LOSS",
     "LAYER_FACTORIES",
+    "CurrentSnapshot",
     "Diff",
     "LocalLayer",
     "Store",
     "VersionInfo",
+    "default_location",
     "diff_snapshots",
     "make_snapshot",
     "open_store",
@@ -74,6 +77,18 @@ def default_user_dir() -> Path:
         return Path(env).expanduser()
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "smcat" / "catalog"
+
+
+def default_location() -> str:
+    """``default_user_dir()`` as text, except that a ``$SMCAT_CATALOG`` URL (``s3://b/p``) stays a URL.
+
+    ``Path("s3://b/p")`` would collapse it to ``s3:/b/p``, a relative directory: the store would
+    then silently answer from the shipped snapshot instead of the bucket.
+    """
+    env = os.environ.get("SMCAT_CATALOG", "")
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:/", env):
+        return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*):/+", r"\1://", env)
+    return str(default_user_dir())
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,8 +373,11 @@ class Store:
                 return text, layer.location(name)
         return None
 
-    def load(self, version: str | None = None) -> Snapshot:
-        """Load a version (default: current). Loaded snapshots are cached; they are immutable."""
+    def load(self, version: str | None = None, *, incremental: bool = False) -> Snapshot:
+        """Load a version (default: current). Loaded snapshots are cached; they are immutable.
+
+        ``incremental``: parse the file piece by piece (a background thread then lets other
+        threads run during the parse; see ``snapshot_io.loads``)."""
         vid = self.resolve_version(version)
         with self._cache_lock:
             snap = self._cache.get(vid)
@@ -372,7 +390,7 @@ class Store:
                 f"Catalogue version {vid!r} is named by the pointer but its file is missing from "
                 f"{self.location}. Pin another version with 'smcat catalog use VERSION'."
             )
-        snap = snapshot_io.loads(found[0], origin=found[1], expect_id=vid)
+        snap = snapshot_io.loads(found[0], origin=found[1], expect_id=vid, incremental=incremental)
         self._remember(vid, snap)
         return snap
 
@@ -507,22 +525,32 @@ LAYER_FACTORIES: dict[str, object] = {}
 
 
 def open_store(
-    location: str | os.PathLike | None = None, *, with_shipped: bool = True, lock_dir: str | None = None
+    location: str | os.PathLike | None = None,
+    *,
+    with_shipped: bool = True,
+    lock_dir: str | None = None,
+    layer_factory: Callable[[str], object] | None = None,
 ) -> Store:
     """The catalogue store at ``location`` (default: ``$SMCAT_CATALOG`` or the user data dir),
-    overlaid on the snapshot shipped in the package. ``s3://bucket/prefix`` works once the S3
-    layer is registered (``resolver.s3_layer``). Stores are cached per location."""
-    loc = str(location) if location else str(default_user_dir())
+    overlaid on the snapshot shipped in the package. Stores are cached per location.
+
+    A URL location (``s3://bucket/prefix``) needs ``layer_factory`` (the resolver layer passes
+    the S3 one: ``resolver.stores.open_any_store``); catalog itself never imports boto3, and
+    without a factory such a location is refused with a clear error, never read as a path.
+    """
+    loc = str(location) if location else default_location()
     lock_dir = lock_dir or os.environ.get("SMCAT_LOCK_DIR")
     key = f"{loc}|{with_shipped}|{lock_dir}"
     st = _default.get(key)
     if st is None:
         scheme = loc.split("://", 1)[0] if "://" in loc else ""
         if scheme:
-            factory = LAYER_FACTORIES.get(scheme)
+            factory = layer_factory or LAYER_FACTORIES.get(scheme)
             if factory is None:
                 raise CatalogError(
-                    f"Catalogue location {loc!r}: unsupported scheme {scheme!r}. Use a directory or s3://bucket/prefix."
+                    f"Catalogue location {loc!r}: the {scheme!r} scheme is not readable from the catalog "
+                    "package alone. Use resolver.resolve / resolver.stores.open_any_store (they open "
+                    "s3://bucket/prefix), pass snapshot=, or use a directory."
                 )
             layer = factory(loc)
         else:
@@ -533,3 +561,43 @@ def open_store(
         st = Store(layer, bases=(LocalLayer(shipped_dir()),) if with_shipped else (), lock_dir=lock_dir)
         _default[key] = st
     return st
+
+
+class CurrentSnapshot:
+    """The current snapshot of a store for callers that do not hold one (``resolve()`` without
+    ``snapshot=``): kept in memory, the pointer re-read at most once per ``recheck_seconds``.
+
+    A call costs a clock read while the pointer is fresh; the first call after ``recheck_seconds``
+    reads ``CURRENT`` again (and loads a version it has not seen, integrity-checked like any
+    load). ``reload()`` makes the next call re-read it at once.
+    """
+
+    def __init__(
+        self, store: Store, *, recheck_seconds: float = 1.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.store = store
+        self.recheck_seconds = recheck_seconds
+        self._clock = clock
+        self._snap: Snapshot | None = None
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def get(self) -> Snapshot:
+        """The current snapshot (re-reading the pointer when the last read is older than the limit)."""
+        snap = self._snap
+        if snap is not None and self._clock() < self._next:
+            return snap
+        with self._lock:
+            snap = self._snap
+            if snap is not None and self._clock() < self._next:
+                return snap
+            cid = self.store.resolve_version(None)
+            if snap is None or snap.id != cid:
+                snap = self.store.load(cid)
+                self._snap = snap
+            self._next = self._clock() + self.recheck_seconds
+            return snap
+
+    def reload(self) -> None:
+        """Re-read the pointer on the next ``get()`` (whatever the time since the last read)."""
+        self._next = 0.0

@@ -11,18 +11,22 @@ served; ``poll_state()`` says so without calling the store.
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 import time
 from collections.abc import Callable
 
 from catalog.errors import SmcatError
 from catalog.models import Snapshot
+from catalog.resolve import prepare_index
 from catalog.store import Store, VersionInfo
 
 __all__ = ["CatalogHolder"]
 
 #: The version list changes only when a refresh publishes; re-list it at least this often (s).
 _VERSIONS_EVERY = 60.0
+#: The interpreter's thread switch interval (s) while a new version is prepared (default 0.005).
+_SWAP_SWITCH_INTERVAL = 0.0005
 
 
 class CatalogHolder:
@@ -36,6 +40,7 @@ class CatalogHolder:
         self._clock = clock
         self._lock = threading.Lock()  # one poll at a time
         self._snapshot: Snapshot = store.load()
+        prepare_index(self._snapshot)  # before the first request, like every later version
         #: Why the last poll failed (None when it worked); shown by /healthz.
         self.last_error: str | None = None
         self.status: dict = {}  # the store's status.json as of the last poll
@@ -75,18 +80,25 @@ class CatalogHolder:
         themselves: a finished refresh, tests) a poll already running is waited for, then this one
         runs; without it (the background loop) a poll already running makes this one a no-op.
 
-        Reads the pointer (loading a new version fully before the swap), ``status.json`` and,
-        when the pointer moved or the list is old, the version list. Any store error is kept
-        in ``last_error`` and the current catalogue stays.
+        Reads the pointer, ``status.json`` and, when the pointer moved or the list is old, the
+        version list. A new version is loaded, integrity-checked and indexed for resolution here,
+        off the event loop, and only then swapped in (one reference assignment). Any store error
+        is kept in ``last_error`` and the current catalogue stays. ``wait`` waits at most a few
+        reload intervals (a poll stuck on the store is reported by ``poll_stuck()``).
         """
-        if not self._lock.acquire(blocking=wait):
+        acquired = (
+            self._lock.acquire(timeout=max(5.0, 3 * self.reload_seconds))
+            if wait
+            else self._lock.acquire(False)
+        )
+        if not acquired:
             return
         try:
             self._poll_started = self._clock()
             cid = self.store.current_id()
             moved = bool(cid and cid != self._snapshot.id)
             if moved:
-                self._snapshot = self.store.load(cid)  # fully loaded before the swap
+                self._snapshot = _prepared(self.store, cid)  # one reference swap, everything built
                 gc.freeze()  # see freeze_catalogue()
             self.status = self.store.status()
             now = self._clock()
@@ -130,3 +142,27 @@ class CatalogHolder:
         """True when a poll has been running for longer than a few reload intervals."""
         started = self._poll_started
         return started is not None and self._clock() - started > max(3 * self.reload_seconds, 5.0)
+
+
+def _prepared(store: Store, cid: str) -> Snapshot:
+    """Version ``cid`` loaded (integrity-checked) and indexed for resolution, ready to be served.
+
+    The snapshot file is parsed piece by piece (``incremental``) so that this thread hands the
+    interpreter lock back to the event loop between pieces instead of holding it for the whole
+    parse; the cyclic GC is paused meanwhile (a full collection over a catalogue being built
+    would be one long pause), and its objects are frozen after the swap. Meanwhile the
+    interpreter switches threads every 0.5 ms, so a request waits at most that long for this
+    thread to let go.
+    """
+    enabled = gc.isenabled()
+    interval = sys.getswitchinterval()
+    gc.disable()
+    sys.setswitchinterval(min(interval, _SWAP_SWITCH_INTERVAL))
+    try:
+        snap = store.load(cid, incremental=True)
+        prepare_index(snap)
+        return snap
+    finally:
+        sys.setswitchinterval(interval)
+        if enabled:
+            gc.enable()

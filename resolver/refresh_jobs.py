@@ -11,6 +11,7 @@ refreshes never both publish.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import uuid
@@ -182,8 +183,9 @@ class RefreshJobs:
             record["status"] = "failed"
             record["error"] = f"{type(e).__name__}: {e}"
         finally:
+            if self.on_finish is not None:  # this worker serves what it published before the record says so
+                with contextlib.suppress(Exception):
+                    self.on_finish(record)
             record["finished_at"] = now_iso()
             self._save(record)
             self._free(record["id"])
-        if self.on_finish is not None:
-            self.on_finish(record)

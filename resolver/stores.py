@@ -1,9 +1,11 @@
 """Open a catalogue store at any location smcat supports: a directory or ``s3://bucket/prefix``.
 
-``catalog`` never imports boto3, so the S3 layer is registered here, in the layer above it:
-importing this module adds ``"s3"`` to ``catalog.store.LAYER_FACTORIES`` (boto3 itself is
-imported only when an S3 store is opened). ``open_any_store`` is ``catalog.store.open_store``
-with that registration guaranteed and ``s3://`` locations mangled by ``pathlib`` repaired.
+``catalog`` never imports boto3, so the S3 layer is chosen here, in the layer above it, by
+explicit dispatch: ``open_any_store`` is ``catalog.store.open_store`` given the S3 layer
+factory for ``s3://`` locations (boto3 itself is imported only when an S3 store is opened),
+with ``s3://`` locations mangled by ``pathlib`` repaired. Importing this module changes no
+global state. ``register()`` remains for callers that want ``catalog.store.open_store`` itself
+to accept ``s3://``.
 """
 
 from __future__ import annotations
@@ -38,9 +40,6 @@ def normalize_location(location: str | os.PathLike | None) -> str | None:
 
 def open_any_store(location: str | os.PathLike | None = None, **kw) -> _store.Store:
     """``catalog.store.open_store`` for a directory or ``s3://bucket/prefix`` (default ``$SMCAT_CATALOG``)."""
-    register()
     loc = normalize_location(location) or normalize_location(os.environ.get("SMCAT_CATALOG"))
-    return _store.open_store(loc, **kw)
-
-
-register()
+    factory = _s3_factory if loc and loc.startswith("s3://") else None
+    return _store.open_store(loc, layer_factory=factory, **kw)

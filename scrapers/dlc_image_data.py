@@ -128,9 +128,13 @@ def _parse_tree(text: str, url: str, ref: str) -> ParseResult:
     return out
 
 
+#: libyaml's loader when PyYAML was built with it (the wheels are): the same documents, ~8x faster.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load_yaml(text: str, url: str) -> dict:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_SAFE_LOADER)  # a safe loader, C or pure Python
     except yaml.YAMLError as e:
         raise ParseError(f"YAML syntax error in {url}: {e}", source=SOURCE, url=url) from None
     if not isinstance(data, dict):

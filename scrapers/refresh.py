@@ -25,7 +25,9 @@ from scrapers.registry import SCRAPERS, Scraper, scraper_for_url
 __all__ = ["RefreshReport", "SourceReport", "collect", "run_refresh"]
 
 #: Bound on followed links per source (the docs index lists ~35 regions; the DLC tree ~300 YAMLs).
-MAX_DOCUMENTS_PER_SOURCE = 2000
+#: A source that links to more is refused with the reason, never read in part: what was never
+#: read cannot be seen by the loss gate. ``max_documents=`` of ``collect`` overrides it.
+MAX_DOCUMENTS_PER_SOURCE = 20_000
 
 
 @dataclass
@@ -83,7 +85,17 @@ class RefreshReport:
 Progress = Callable[[str, SourceReport], None]
 
 
-def _collect_source(fetcher, scraper: Scraper, inp: MergeInput, workers: int) -> SourceReport:
+def _over_limit(scraper: Scraper, limit: int, seen: int) -> CatalogError:
+    return CatalogError(
+        f"{scraper.name} links to more than {limit} documents (already {seen} queued); refusing to "
+        "publish a catalogue built from part of it. If the source really grew, raise the limit "
+        "(scrapers.refresh.MAX_DOCUMENTS_PER_SOURCE, or collect(max_documents=...)) and rerun."
+    )
+
+
+def _collect_source(
+    fetcher, scraper: Scraper, inp: MergeInput, workers: int, limit: int = MAX_DOCUMENTS_PER_SOURCE
+) -> SourceReport:
     rep = SourceReport(scraper.name)
     t0 = time.perf_counter()
     queue: list[str] = list(scraper.start_urls)
@@ -112,7 +124,9 @@ def _collect_source(fetcher, scraper: Scraper, inp: MergeInput, workers: int) ->
                     rep.images += len(res.images)
                     rep.registries += len(res.registries)
                     for link in res.links:
-                        if link not in seen and len(seen) < MAX_DOCUMENTS_PER_SOURCE:
+                        if link not in seen:
+                            if len(seen) >= limit:
+                                raise _over_limit(scraper, limit, len(seen))
                             seen.add(link)
                             queue.append(link)
         yielded = rep.images or rep.registries or any(r.lifecycle for _, r in inp.parsed(scraper.name))
@@ -132,15 +146,25 @@ def _collect_source(fetcher, scraper: Scraper, inp: MergeInput, workers: int) ->
 
 
 def collect(
-    fetcher, scrapers: Iterable[Scraper] = SCRAPERS, *, progress: Progress | None = None, workers: int = 8
+    fetcher,
+    scrapers: Iterable[Scraper] = SCRAPERS,
+    *,
+    progress: Progress | None = None,
+    workers: int = 8,
+    max_documents: int | None = None,
 ) -> tuple[MergeInput, list[SourceReport]]:
-    """Fetch and parse every source; returns the parse results and a report per source."""
+    """Fetch and parse every source; returns the parse results and a report per source.
+
+    A source linking to more than ``max_documents`` (default ``MAX_DOCUMENTS_PER_SOURCE``)
+    documents is reported failed with that reason (so the refresh is refused), never read in part.
+    """
+    limit = MAX_DOCUMENTS_PER_SOURCE if max_documents is None else max_documents
     inp = MergeInput()
     reports = []
     for scraper in scrapers:
         if progress:
             progress("start", SourceReport(scraper.name))
-        rep = _collect_source(fetcher, scraper, inp, workers)
+        rep = _collect_source(fetcher, scraper, inp, workers, limit)
         reports.append(rep)
         if progress:
             progress("done", rep)

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request, Response
 
 from catalog.errors import InvalidQuery, SmcatError
 from catalog.limits import MAX_QUERY_BYTES, check_query
-from catalog.resolve import resolve
+from catalog.resolve import Alternative, Resolution, resolve
 from resolver.byte_cache import ByteLRU
 from resolver.conditional import if_none_match
 from resolver.http_errors import PROBLEM_JSON, error_response, problem_response
@@ -93,7 +93,73 @@ def _parse(query: Request) -> dict:
     return args
 
 
-def _resolve(args: dict, snapshot, state) -> tuple[int, dict]:
+#: Answer fields that depend only on the image, the region and the catalogue version (see ``answer_bytes``).
+_FIXED = (
+    "account",
+    "region",
+    "repository",
+    "moving_tags",
+    "framework",
+    "version",
+    "image_scope",
+    "processor",
+    "arch",
+    "py_version",
+    "cuda",
+    "os",
+    "platform",
+    "provenance",
+    "catalog_version",
+)
+_FRAGMENTS_MAX = 20_000
+_fixed_parts: dict[tuple, bytes] = {}
+_alternative_parts: dict[Alternative, bytes] = {}
+
+
+def _dump(value) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def answer_bytes(res: Resolution) -> bytes:
+    """``res.to_dict()`` as compact JSON, its image-and-region part serialised once per catalogue version.
+
+    Most of an answer (provenance, tags, accounts) is the same for every query that picks that
+    image in that region; it is kept as bytes (bounded: ``_FRAGMENTS_MAX`` pieces, then they are
+    dropped and rebuilt), and only the query-dependent fields are serialised per answer.
+    """
+    rec = res.record
+    if rec is None:  # pragma: no cover - resolve() always sets it
+        return _dump(res.to_dict())
+    key = (res.catalog_version, rec.key, res.region, res.framework, res.image_scope)
+    fixed = _fixed_parts.get(key)
+    if fixed is None:
+        whole = res.to_dict()
+        fixed = _dump({k: whole[k] for k in _FIXED})[1:-1]
+        if len(_fixed_parts) >= _FRAGMENTS_MAX:
+            _fixed_parts.clear()
+        _fixed_parts[key] = fixed
+    alts = []
+    for a in res.alternatives:
+        part = _alternative_parts.get(a)
+        if part is None:
+            if len(_alternative_parts) >= _FRAGMENTS_MAX:
+                _alternative_parts.clear()
+            part = _alternative_parts[a] = _dump(a.to_dict())
+        alts.append(part)
+    varying = _dump(
+        {
+            "uri": res.uri,
+            "tag": res.tag,
+            "lifecycle": res.lifecycle.to_dict(),
+            "moving_uri": res.moving_uri,
+            "pinned_uri": res.pinned_uri or res.uri,
+            "region_source": res.region_source,
+        }
+    )
+    return b"{" + fixed + b"," + varying[1:-1] + b',"alternatives":[' + b",".join(alts) + b"]}"
+
+
+def _resolve(args: dict, snapshot, state) -> tuple[int, dict | Resolution]:
     args = dict(args)
     for flag in _BOOLS:
         if flag in args:
@@ -115,9 +181,10 @@ def _resolve(args: dict, snapshot, state) -> tuple[int, dict]:
         snapshot=snapshot,
         **args,
     )
-    body = res.to_dict()
-    if verify:  # from the recorded check only: see resolver/verify.py
-        body["verification"] = stored_answer(state, res.pinned_uri or res.uri)
+    if not verify:
+        return 200, res
+    body = res.to_dict()  # from the recorded check only: see resolver/verify.py
+    body["verification"] = stored_answer(state, res.pinned_uri or res.uri)
     return 200, body
 
 
@@ -126,6 +193,9 @@ def _answer(args: dict, key: tuple, snapshot, state) -> tuple[int, bytes, str]:
         status, body = _resolve(args, snapshot, state)
     except SmcatError as e:
         status, body = error_response(e)
+    if isinstance(body, Resolution):
+        etag = '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
+        return status, answer_bytes(body), etag
     raw = json.dumps(body, separators=(",", ":")).encode()
     # a recorded verification changes the answer: it is part of the tag (its age is not)
     seen = {k: v for k, v in (body.get("verification") or {}).items() if k != "age_hours"}

@@ -373,21 +373,15 @@ def test_today_defaults_to_the_real_date():
     assert res.lifecycle.past_eop is True
 
 
-def test_loads_the_store_when_no_snapshot_is_given(monkeypatch):
-    import types
+def test_loads_the_store_when_no_snapshot_is_given(monkeypatch, tmp_path):
+    """No snapshot=: the default store ($SMCAT_CATALOG) answers, by version or its current one."""
+    from catalog.store import open_store
 
-    calls = []
-
-    class FakeStore:
-        def load(self, version):
-            calls.append(version)
-            return SNAPSHOT
-
-    fake = types.ModuleType("catalog.store")
-    fake.open_store = lambda: FakeStore()
-    monkeypatch.setitem(__import__("sys").modules, "catalog.store", fake)
-    res = resolve("tensorflow", "2.0", "us-east-1", catalog_version="20250601", today=TODAY)
-    assert res.catalog_version == SNAPSHOT.id and calls == ["20250601"]
+    monkeypatch.setenv("SMCAT_CATALOG", str(tmp_path))
+    open_store().publish(SNAPSHOT)
+    res = resolve("tensorflow", "2.0", "us-east-1", catalog_version=SNAPSHOT.id[:8], today=TODAY)
+    assert res.catalog_version == SNAPSHOT.id
+    assert resolve("tensorflow", "2.0", "us-east-1", today=TODAY).catalog_version == SNAPSHOT.id
 
 
 # --------------------------------------------------------------------------- invalid input

@@ -262,10 +262,11 @@ def test_normalize_location(given, expected):
     assert normalize_location(given) == expected
 
 
-def test_importing_the_registration_does_not_import_boto3():
+def test_importing_the_store_layer_does_not_import_boto3():
+    """Explicit dispatch: importing ``resolver.stores`` fills no registry and loads no boto3."""
     code = (
-        "import sys, resolver, resolver.stores, resolver.s3_layer, catalog.store as s;"
-        "assert 's3' in s.LAYER_FACTORIES;"
+        "import sys, resolver, resolver.stores, resolver.s3_layer, resolver.current, catalog.store as s;"
+        "assert 's3' not in s.LAYER_FACTORIES;"
         "assert 'boto3' not in sys.modules and 'botocore' not in sys.modules, 'boto3 imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,110 @@
+"""Benchmark the first ``resolve()`` call of a fresh process: load + check + index, at 1x and 10x.
+
+    python bench/bench_first_call.py [--runs 7] [--sdk-python /work/sdkvenv/bin/python]
+
+Each figure is the median over ``--runs`` fresh interpreters of: the import of ``resolver``
+(reported apart), then the first ``resolve()`` without ``snapshot=`` (read the pointer, read and
+integrity-check the snapshot, index the framework asked, answer). "cold" is the very first load
+of a file's bytes (the full integrity check, which then vouches for those bytes with a marker
+under ``$XDG_CACHE_HOME/smcat/verified``); "warm" is every later process (the bytes are hashed
+and compared, ids checked). The 10x catalogue is the shipped one with every record copied nine
+times under new versions (``synthetic.py``). Baseline: the SageMaker SDK's first
+``image_uris.retrieve()`` after its import, in its own venv. Targets (issue 10): first call
+<= 15 ms at 1x, <= 100 ms at 10x. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from synthetic import scaled, shipped, write_store
+
+HERE = Path(__file__).resolve().parents[1]
+
+SNIPPET = r"""
+import time, json
+t0 = time.perf_counter()
+from resolver import resolve
+t1 = time.perf_counter()
+r = resolve("tensorflow", "2.0", "ap-southeast-1", gpu=True)
+t2 = time.perf_counter()
+resolve("tensorflow", "2.0", "ap-southeast-1", gpu=True)
+t3 = time.perf_counter()
+print(json.dumps([t1 - t0, t2 - t1, t3 - t2, r.catalog_version]))
+"""
+
+SDK_SNIPPET = r"""
+import time, json
+t0 = time.perf_counter()
+from sagemaker import image_uris
+t1 = time.perf_counter()
+image_uris.retrieve("tensorflow", region="ap-southeast-1", version="2.0", instance_type="ml.p3.2xlarge",
+                    image_scope="inference")
+t2 = time.perf_counter()
+print(json.dumps([t1 - t0, t2 - t1]))
+"""
+
+
+def run(python: str, code: str, env: dict) -> list:
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument(
+        "--sdk-python", default=os.environ.get("SMCAT_BENCH_SDK_PYTHON", "/work/sdkvenv/bin/python")
+    )
+    args = ap.parse_args()
+    base = shipped()
+    head = f"{'catalogue':>10} {'images':>7} {'import ms':>10} {'first cold ms':>14} {'first warm ms':>14}"
+    print(head + f" {'next us':>8}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for factor in (1, 10):
+            snap = base if factor == 1 else scaled(base, factor)
+            store = Path(tmp) / f"store{factor}"
+            write_store(store, snap)
+            env = {
+                **os.environ,
+                "PYTHONPATH": str(HERE),
+                "SMCAT_CATALOG": str(store),
+                "AWS_EC2_METADATA_DISABLED": "true",
+            }
+            imports, cold, warm, nxt = [], [], [], []
+            for i in range(args.runs):
+                cache = Path(tmp) / f"cache{factor}-{i}"  # a fresh marker directory: the cold case
+                imp, first, again, vid = run(sys.executable, SNIPPET, {**env, "XDG_CACHE_HOME": str(cache)})
+                assert vid == snap.id
+                cold.append(first)
+                imp, first, again, _ = run(sys.executable, SNIPPET, {**env, "XDG_CACHE_HOME": str(cache)})
+                imports.append(imp)
+                warm.append(first)
+                nxt.append(again)
+            med = statistics.median
+            print(
+                f"{factor:>9}x {len(snap.images):>7} {med(imports) * 1e3:>10.1f} {med(cold) * 1e3:>14.1f} "
+                f"{med(warm) * 1e3:>14.1f} {med(nxt) * 1e6:>8.0f}"
+            )
+    print("targets: first call (warm) <= 15 ms at 1x, <= 100 ms at 10x")
+    sdk = Path(args.sdk_python)
+    if not sdk.exists():
+        print(f"SDK baseline skipped: no interpreter at {sdk}")
+        return
+    env = {**os.environ, "AWS_EC2_METADATA_DISABLED": "true"}  # the SDK must not probe 169.254.169.254
+    res = [run(str(sdk), SDK_SNIPPET, env) for _ in range(max(3, args.runs // 2))]
+    print(
+        f"SageMaker SDK: import {statistics.median(r[0] for r in res) * 1e3:.0f} ms, "
+        f"first image_uris.retrieve() {statistics.median(r[1] for r in res) * 1e3:.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
