@@ -199,8 +199,9 @@ class TestBoundedMemory:
         t0 = datetime(2030, 1, 1, tzinfo=UTC)
         ids = []
         for i in range(store_mod.LOADED_VERSIONS_MAX + 4):
+            # a few images each (distinct contents, distinct ids): the LRU counts versions, not bytes
             snap = make_snapshot(
-                list(base.images[i:]), registries=base.registries, now=t0 + timedelta(hours=i)
+                list(base.images[i : i + 3]), registries=base.registries, now=t0 + timedelta(hours=i)
             )
             st.publish(snap)
             ids.append(snap.id)

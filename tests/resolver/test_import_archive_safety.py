@@ -206,6 +206,7 @@ def test_parse_size_refuses(text):
         gzip.compress(b"plain text, gzip-compressed, not a tar" * 20, mtime=0),  # gzip but not tar
         b"",  # empty file
     ],
+    ids=["plain-text", "gzip-not-tar", "empty"],  # the same ids in every pytest-xdist worker
 )
 def test_not_a_tarball_is_one_clear_error(tmp_path, content):
     bad = tmp_path / "notatar.tar.gz"

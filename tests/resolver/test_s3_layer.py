@@ -110,12 +110,26 @@ def test_read_write_and_list(s3):
 
 
 def test_snapshot_ids_paginates(s3):
+    """A listing longer than one ListObjectsV2 page is read to the end. S3 pages at 1,000 keys;
+    here the bucket pages at 3 (``MaxKeys`` set on every listing request), so a few keys span
+    several pages, some of them holding keys that are not snapshots."""
     layer = s3("many")
-    for i in range(1005):  # more than one ListObjectsV2 page (1000 keys)
-        layer.client.put_object(
-            Bucket=BUCKET, Key=f"many/snapshots/20250101T{i:06d}Z-00000000.json", Body=b""
-        )
-    assert len(layer.snapshot_ids()) == 1005
+    pages: list[int] = []
+
+    def small_pages(params, **_):
+        params["MaxKeys"] = min(params.get("MaxKeys", 1000), 3)
+
+    layer.client.meta.events.register("before-parameter-build.s3.ListObjectsV2", small_pages)
+    layer.client.meta.events.register(
+        "after-call.s3.ListObjectsV2", lambda parsed, **_: pages.append(parsed.get("KeyCount", 0))
+    )
+    ids = [f"20250101T{i:06d}Z-00000000" for i in range(10)]
+    for sid in ids:
+        layer.client.put_object(Bucket=BUCKET, Key=f"many/snapshots/{sid}.json", Body=b"")
+    layer.client.put_object(Bucket=BUCKET, Key="many/snapshots/notes.txt", Body=b"")
+    layer.client.put_object(Bucket=BUCKET, Key="many/snapshots/old/20240101T000000Z-00000000.json", Body=b"")
+    assert sorted(layer.snapshot_ids()) == ids
+    assert pages == [3, 3, 3, 3]  # 12 keys: every page was read
 
 
 def test_pointer_poll_is_a_conditional_get(s3):
