@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parents[1]
 
 SNIPPET = """
 import time
-from resolver.importer import ArchiveLimits, ArchiveRefused, find_problems
+from smcat.importer import ArchiveLimits, ArchiveRefused, find_problems
 limits = ArchiveLimits(max_members={max_members}) if {max_members} else None
 t0 = time.perf_counter()
 try:

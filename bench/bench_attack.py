@@ -34,7 +34,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(HERE))
 
-from catalog.store import shipped_dir  # noqa: E402
+from smcat.catalog.store import shipped_dir  # noqa: E402
 
 NORMAL = "/image?framework=tensorflow&version=2.0&gpu=true&region=ap-southeast-1"
 KB16 = 16 * 1024

@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parents[1]
 LOAD_SNIPPET = """
 import time
 t0 = time.perf_counter()
-from catalog.store import Store
+from smcat.catalog.store import Store
 snap = Store({root!r}).load()
 t1 = time.perf_counter()
 rss = next(int(x.split()[1]) for x in open("/proc/self/status") if x.startswith("VmHWM:"))
@@ -39,9 +39,9 @@ def main() -> None:
     if not args.mirror.is_dir():
         sys.exit(f"mirror not found at {args.mirror}; pass --mirror DIR")
 
-    from catalog.store import Store
-    from scrapers.http import Fetcher
-    from scrapers.refresh import run_refresh
+    from smcat.catalog.store import Store
+    from smcat.scrapers.http import Fetcher
+    from smcat.scrapers.refresh import run_refresh
 
     times = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parents[1]
 SNIPPET = r"""
 import time, json
 t0 = time.perf_counter()
-from resolver import resolve
+from smcat import resolve
 t1 = time.perf_counter()
 r = resolve("tensorflow", "2.0", "ap-southeast-1", gpu=True)
 t2 = time.perf_counter()

@@ -63,9 +63,9 @@ def free_port() -> int:
 def rotating_queries(n: int, no_match: float, seed: int = 10) -> tuple[list[str], int]:
     """``n`` distinct ``/image`` query strings (``no_match`` of them asking versions that do not
     exist), checked in-process, and the mean size of their answers in bytes."""
-    from catalog.errors import NoMatch
-    from catalog.resolve import resolve
-    from catalog.store import open_store
+    from smcat.catalog.errors import NoMatch
+    from smcat.catalog.resolve import resolve
+    from smcat.catalog.store import open_store
 
     snap = open_store(Path("/nonexistent-smcat-bench-store")).load()
     rng = random.Random(seed)
@@ -184,7 +184,7 @@ def rotating(args) -> None:
             res = {}
             for name, app, factory, prefix in (
                 ("ceiling /sized", "trivial_app:app", False, "/sized"),
-                ("GET /image", "resolver.app:create_app", True, "/image"),
+                ("GET /image", "smcat.app:create_app", True, "/image"),
             ):
                 proc, port = start(app, factory, env={"BENCH_BODY_BYTES": str(size)})
                 try:
@@ -212,7 +212,7 @@ def single(args) -> None:
     results = {}
     for name, app, factory, path in (
         ("trivial async endpoint", "trivial_app:app", False, "/ping"),
-        ("GET /image", "resolver.app:create_app", True, QUERY),
+        ("GET /image", "smcat.app:create_app", True, QUERY),
     ):
         results[name] = run_case(app, factory, path, 1, args.connections, args)
     (b_rps, b_p99), (i_rps, i_p99) = results.values()
@@ -224,7 +224,7 @@ def single(args) -> None:
     )
     print(f"multi-worker: GET /image, 2 workers, {args.mw_connections} keep-alive connections")
     for name, app, factory in (
-        ("uvicorn --workers 2", "resolver.app:create_app", True),
+        ("uvicorn --workers 2", "smcat.app:create_app", True),
         ("smcat serve --workers 2", "smcat serve", False),
     ):
         rps, p99 = run_case(app, factory, QUERY, 2, args.mw_connections, args)

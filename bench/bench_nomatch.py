@@ -19,8 +19,8 @@ import time
 
 from synthetic import scaled, shipped
 
-from catalog.errors import NoMatch
-from catalog.resolve import resolve
+from smcat.catalog.errors import NoMatch
+from smcat.catalog.resolve import resolve
 
 GOOD = [
     ("tensorflow", "2.0", "ap-southeast-1", {"gpu": True}),

@@ -1,4 +1,4 @@
-"""Packaging throughput of resolver.importer.package vs ``tar -czf`` and ``tar | pigz``, and the repeat skip.
+"""Packaging throughput of smcat.importer.package vs ``tar -czf`` and ``tar | pigz``, and the repeat skip.
 
     python bench/bench_package.py --size-mb 500 --runs 3
 
@@ -33,9 +33,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from resolver.importer.package import COMPRESSLEVEL, package_model
-from resolver.importer.package_cache import ENV_CACHE
-from resolver.importer.parallel_gzip import ENGINE, default_threads
+from smcat.importer.package import COMPRESSLEVEL, package_model
+from smcat.importer.package_cache import ENV_CACHE
+from smcat.importer.parallel_gzip import ENGINE, default_threads
 
 MB = 1024 * 1024
 
@@ -183,7 +183,7 @@ def bench_package(model: Path, work: Path, total: int, runs: int) -> None:
         print("tar | pigz: pigz is not installed (apt-get install -y pigz), no figure")
     child = (
         "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[3]); "
-        "from resolver.importer.package import package_model; "
+        "from smcat.importer.package import package_model; "
         "package_model(Path(sys.argv[1]), Path(sys.argv[2]), 'pytorch'); "
         "print(next(int(l.split()[1]) // 1024 for l in open('/proc/self/status') if l.startswith('VmHWM')))"
     )  # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec from the forked parent's size
@@ -218,7 +218,7 @@ def bench_reuse(model: Path, work: Path, total: int) -> None:
 def bench_upload(model: Path, work: Path) -> None:
     import boto3
 
-    from resolver.importer import import_model
+    from smcat.importer import import_model
 
     os.environ[ENV_CACHE] = str(work / "import-cache")
     with socket.socket() as s:

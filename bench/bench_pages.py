@@ -20,10 +20,10 @@ os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 
 from fastapi.testclient import TestClient
 
-from catalog.store import Store, shipped_dir
-from resolver.app import create_app
-from resolver.catalog_holder import CatalogHolder
-from resolver.settings import Settings
+from smcat.app import create_app
+from smcat.catalog.store import Store, shipped_dir
+from smcat.catalog_holder import CatalogHolder
+from smcat.settings import Settings
 
 URLS = (
     "/framework/tensorflow",  # the largest framework (most versions)

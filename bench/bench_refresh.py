@@ -1,4 +1,4 @@
-"""Benchmark a full offline refresh (``python -m scrapers.shipped``'s build) at 1x, 3x and 10x sources.
+"""Benchmark a full offline refresh (``python -m smcat.scrapers.shipped``'s build) at 1x, 3x and 10x sources.
 
     python bench/bench_refresh.py [--mirror ../shared/sources/mirror] [--runs 3]
 
@@ -34,7 +34,7 @@ SNIPPET = r"""
 import sys, time, json
 from pathlib import Path
 t0 = time.perf_counter()
-from scrapers.shipped import main
+from smcat.scrapers.shipped import main
 t1 = time.perf_counter()
 code = main(["--mirror", sys.argv[1], "--out", sys.argv[2]])
 t2 = time.perf_counter()

@@ -96,8 +96,8 @@ def main() -> None:
 
     import tempfile
 
-    from catalog.store import open_store
-    from resolver import reload, resolve  # the documented call: the default store, no snapshot=
+    from smcat import reload, resolve  # the documented call: the default store, no snapshot=
+    from smcat.catalog.store import open_store
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["SMCAT_CATALOG"] = tmp  # an empty user store over the shipped snapshot
@@ -169,7 +169,7 @@ def pointer_follow(store, snap, resolve, reload) -> str:
     """How long the default call takes to answer from a newly published version (no reload())."""
     from datetime import UTC, datetime, timedelta
 
-    from catalog.store import make_snapshot
+    from smcat.catalog.store import make_snapshot
 
     when = datetime.fromisoformat(snap.created_at.replace("Z", "+00:00")).astimezone(UTC)
     new = make_snapshot(

@@ -163,9 +163,9 @@ def main() -> None:
             f"No SDK interpreter at {args.sdk_python}: pip install 'sagemaker<3' into a venv and pass it."
         )
 
-    from catalog.errors import SmcatError
-    from catalog.resolve import resolve
-    from catalog.store import open_store
+    from smcat.catalog.errors import SmcatError
+    from smcat.catalog.resolve import resolve
+    from smcat.catalog.store import open_store
 
     cached = Path(args.sdk_answers) if args.sdk_answers else None
     if cached and cached.exists():

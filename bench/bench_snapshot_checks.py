@@ -2,7 +2,7 @@
 
     python bench/bench_snapshot_checks.py [--runs 20] [--snapshot FILE]
 
-Prints the median of the steps of ``catalog.snapshot_io.loads`` (parse the JSON, hand check of
+Prints the median of the steps of ``smcat.catalog.snapshot_io.loads`` (parse the JSON, hand check of
 the shape, id + content hash check) and of the whole call (they plus building the records), next
 to what the alternatives would
 cost: validating with the ``jsonschema`` library (the test extra) and recomputing the hash
@@ -17,8 +17,8 @@ import statistics
 import time
 from pathlib import Path
 
-from catalog import shapes, snapshot_io
-from catalog.store import shipped_dir
+from smcat.catalog import shapes, snapshot_io
+from smcat.catalog.store import shipped_dir
 
 
 def _median_ms(fn, runs: int) -> float:

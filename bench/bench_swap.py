@@ -22,7 +22,7 @@ from pathlib import Path
 from bench_http import ROTATE_LUA, rotating_queries, start, wrk
 from synthetic import scaled, shipped, write_store
 
-from catalog import snapshot_io
+from smcat.catalog import snapshot_io
 
 
 def publish(store: Path, texts: list[tuple[str, str]], stop: threading.Event, every: float) -> None:
@@ -62,7 +62,7 @@ def main() -> None:
                 "SMCAT_RELOAD_SECONDS": "0.2",
                 "AWS_DEFAULT_REGION": "us-east-1",
             }
-            proc, port = start("resolver.app:create_app", True, env=env)
+            proc, port = start("smcat.app:create_app", True, env=env)
             try:
                 url = f"http://127.0.0.1:{port}"
                 lua_env = {"BENCH_PATHS": str(plist)}

@@ -25,9 +25,9 @@ os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 
 import boto3  # noqa: E402
 
-from catalog.store import Store  # noqa: E402
-from resolver.verify import Verifier  # noqa: E402
-from resolver.verify_log import VerificationLog, verify_many  # noqa: E402
+from smcat.catalog.store import Store  # noqa: E402
+from smcat.verify import Verifier  # noqa: E402
+from smcat.verify_log import VerificationLog, verify_many  # noqa: E402
 from tests.resolver import ecr_registry as reg  # noqa: E402
 
 REGION = reg.REGION

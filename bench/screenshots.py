@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests/browser.py: the same browser set-up as the browser tests
 
-from catalog.store import Store, make_snapshot, shipped_dir  # noqa: E402
-from catalog.times import parse_iso  # noqa: E402
+from smcat.catalog.store import Store, make_snapshot, shipped_dir  # noqa: E402
+from smcat.catalog.times import parse_iso  # noqa: E402
 from tests.browser import chromium_driver, start_server  # noqa: E402
 
 WIDE, PHONE = (1280, 900), (390, 844)

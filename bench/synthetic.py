@@ -13,9 +13,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from catalog import snapshot_io
-from catalog.models import Snapshot
-from catalog.store import make_snapshot, open_store
+from smcat.catalog import snapshot_io
+from smcat.catalog.models import Snapshot
+from smcat.catalog.store import make_snapshot, open_store
 
 __all__ = ["bump", "scaled", "shipped", "write_store"]
 

@@ -12,7 +12,7 @@ import re
 from functools import cache, lru_cache
 from importlib import resources
 
-from catalog.errors import InvalidQuery
+from smcat.catalog.errors import InvalidQuery
 
 __all__ = ["instance_families", "instance_profile"]
 
@@ -23,7 +23,8 @@ _EXAMPLES = ("ml.m5.xlarge", "ml.c7g.large", "ml.g5.2xlarge", "ml.p3.2xlarge", "
 @cache
 def _table() -> dict[str, dict[str, tuple[str, str]]]:
     """The data file's ``families`` and ``local`` tables: name -> (processor, arch)."""
-    doc = json.loads(resources.files("catalog").joinpath("data/instance_families.json").read_text("utf-8"))
+    data = resources.files("smcat.catalog").joinpath("data/instance_families.json")
+    doc = json.loads(data.read_text("utf-8"))
     return {part: {k: (v[0], v[1]) for k, v in doc[part].items()} for part in ("families", "local")}
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal, TypedDict
 
-from catalog.models import ImageRecord, Snapshot
-from catalog.versions import parse_image_version, sort_key
+from smcat.catalog.models import ImageRecord, Snapshot
+from smcat.catalog.versions import parse_image_version, sort_key
 
 __all__ = ["EolRow", "SuccessorRef", "eol_report", "successor"]
 

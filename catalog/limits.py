@@ -7,7 +7,7 @@ or regular expression ever sees an unbounded string, and no error message echoes
 
 from __future__ import annotations
 
-from catalog.errors import InvalidQuery
+from smcat.catalog.errors import InvalidQuery
 
 __all__ = ["MAX_QUERY_BYTES", "MAX_VALUE_CHARS", "MAX_VERSION_CHARS", "check_length", "check_query"]
 

@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from catalog.errors import RefreshRefused, StoreWriteFailed
-from catalog.times import format_iso
+from smcat.catalog.errors import RefreshRefused, StoreWriteFailed
+from smcat.catalog.times import format_iso
 
 if TYPE_CHECKING:
     import diskcache

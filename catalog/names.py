@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import NewType
 
-from catalog.errors import InvalidQuery
+from smcat.catalog.errors import InvalidQuery
 
 __all__ = [
     "FRAMEWORK_ALIASES",

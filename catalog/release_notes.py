@@ -1,6 +1,6 @@
 """Release notes: what a catalogue version brings compared with another, for people.
 
-``summarize(old, new)`` groups the raw image diff (``catalog.store.diff_snapshots``, the one
+``summarize(old, new)`` groups the raw image diff (``smcat.catalog.store.diff_snapshots``, the one
 diff) into what a reader asks: which frameworks, framework versions and regions are new, which
 were retired, and how many images changed (tags added, lifecycle dates moved). A published
 version's note is always derivable from the store itself (the version against its predecessor
@@ -17,9 +17,9 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from catalog.models import ImageRecord, Snapshot
-from catalog.plural import plural
-from catalog.store import Diff, Store, diff_snapshots
+from smcat.catalog.models import ImageRecord, Snapshot
+from smcat.catalog.plural import plural
+from smcat.catalog.store import Diff, Store, diff_snapshots
 
 __all__ = ["Changes", "ReleaseNote", "VersionGroup", "note_for", "predecessor", "summarize"]
 

@@ -42,15 +42,21 @@ from pathlib import Path
 from threading import Lock
 from typing import TYPE_CHECKING
 
-from catalog.errors import InvalidQuery, NoMatch
-from catalog.instances import instance_profile
-from catalog.limits import check_query
-from catalog.models import ImageRecord, Provenance, Snapshot
-from catalog.names import NEURON_FRAMEWORKS, canonical_framework, dns_suffix, is_known_region, unknown_region
-from catalog.versions import parse_image_version, parse_user_version, sort_key, version_matcher
+from smcat.catalog.errors import InvalidQuery, NoMatch
+from smcat.catalog.instances import instance_profile
+from smcat.catalog.limits import check_query
+from smcat.catalog.models import ImageRecord, Provenance, Snapshot
+from smcat.catalog.names import (
+    NEURON_FRAMEWORKS,
+    canonical_framework,
+    dns_suffix,
+    is_known_region,
+    unknown_region,
+)
+from smcat.catalog.versions import parse_image_version, parse_user_version, sort_key, version_matcher
 
 if TYPE_CHECKING:  # pragma: no cover
-    from catalog.store import CurrentSnapshot
+    from smcat.catalog.store import CurrentSnapshot
 
 __all__ = [
     "Alternative",
@@ -509,7 +515,7 @@ def _default_snapshot(catalog_version: str | None) -> Snapshot:
     cur = _CURRENT.get(key) if catalog_version is None else None
     if cur is not None:  # the hot path: no import, no store call while the pointer is fresh
         return cur.get()
-    from catalog.store import CurrentSnapshot, open_store  # lazily: a given snapshot needs no store
+    from smcat.catalog.store import CurrentSnapshot, open_store  # lazily: a given snapshot needs no store
 
     if catalog_version is not None:
         return open_store().load(catalog_version)

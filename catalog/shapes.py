@@ -47,7 +47,7 @@ _IMAGE_OPTIONAL_STR = (
 
 def schema_path(name: str = "snapshot") -> Path:
     """The packaged JSON Schema file for ``snapshot`` or ``status`` documents."""
-    return Path(str(resources.files("catalog").joinpath("data", f"{name}.schema.json")))
+    return Path(str(resources.files("smcat.catalog").joinpath("data", f"{name}.schema.json")))
 
 
 def _type(v: Any) -> str:

@@ -25,9 +25,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn, cast
 
-from catalog.errors import CorruptSnapshot
-from catalog.models import Conflict, ImageRecord, Provenance, Snapshot
-from catalog.shapes import FORMAT, ID_PATTERN, snapshot_problem
+from smcat.catalog.errors import CorruptSnapshot
+from smcat.catalog.models import Conflict, ImageRecord, Provenance, Snapshot
+from smcat.catalog.shapes import FORMAT, ID_PATTERN, snapshot_problem
 
 __all__ = ["FORMAT", "content_hash", "document_hash", "dumps", "loads", "record_to_dict"]
 

@@ -29,8 +29,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, TypedDict, cast
 
-from catalog import snapshot_io
-from catalog.errors import (
+from smcat.catalog import snapshot_io
+from smcat.catalog.errors import (
     BadPointer,
     CatalogError,
     CorruptDocument,
@@ -39,9 +39,9 @@ from catalog.errors import (
     SnapshotNotFound,
     StoreWriteFailed,
 )
-from catalog.lock import DEFAULT_STALE_AFTER, RefreshLock
-from catalog.models import Conflict, ImageRecord, Snapshot
-from catalog.shapes import ID_PATTERN, status_problem
+from smcat.catalog.lock import DEFAULT_STALE_AFTER, RefreshLock
+from smcat.catalog.models import Conflict, ImageRecord, Snapshot
+from smcat.catalog.shapes import ID_PATTERN, status_problem
 
 __all__ = [
     "DEFAULT_MAX_LOSS",
@@ -70,7 +70,7 @@ LOADED_VERSIONS_MAX = 8
 
 def shipped_dir() -> Path:
     """The read-only snapshot directory inside the installed package."""
-    return Path(str(resources.files("catalog").joinpath("data")))
+    return Path(str(resources.files("smcat.catalog").joinpath("data")))
 
 
 def default_user_dir() -> Path:
@@ -211,7 +211,7 @@ def make_snapshot(
 
 
 class Layer(Protocol):
-    """Where a store's documents live: a local directory (``LocalLayer``) or S3 (``resolver.s3_layer``).
+    """Where a store's documents live: a local directory (``LocalLayer``) or S3 (``smcat.s3_layer``).
 
     Names are relative (``CURRENT``, ``status.json``, ``snapshots/<id>.json``); ``read`` answers
     None for a document that does not exist; ``write`` replaces a document atomically.
@@ -303,7 +303,7 @@ class Store:
     Versions are the union of all layers; the current version is the writable layer's pointer
     when it has one, else the first base layer's. Writes only touch the writable layer. A layer
     is a local directory (``LocalLayer``) or anything with the same five methods (the S3
-    layer in ``resolver.s3_layer``).
+    layer in ``smcat.s3_layer``).
     """
 
     layer: Layer
@@ -493,7 +493,7 @@ class Store:
         """Hold the store's refresh lock, or refuse at once (``RefreshRefused`` names the holder).
 
         A holder that is gone (its pid dead on this host, or no heartbeat for ``stale_after``
-        seconds from another host) is taken over (see ``catalog.lock``). Once held, temp files
+        seconds from another host) is taken over (see ``smcat.catalog.lock``). Once held, temp files
         a crashed write left behind (older than this holder) are removed; the yielded lock
         tells what it took over (``taken_over``) and what it removed (``removed_debris``).
         """
@@ -592,7 +592,7 @@ def open_store(
     overlaid on the snapshot shipped in the package. Stores are cached per location.
 
     A URL location (``s3://bucket/prefix``) needs ``layer_factory`` (the resolver layer passes
-    the S3 one: ``resolver.stores.open_any_store``); catalog itself never imports boto3, and
+    the S3 one: ``smcat.stores.open_any_store``); catalog itself never imports boto3, and
     without a factory such a location is refused with a clear error, never read as a path.
     """
     loc = str(location) if location else default_location()
@@ -606,7 +606,7 @@ def open_store(
             if factory is None:
                 raise CatalogError(
                     f"Catalogue location {loc!r}: the {scheme!r} scheme is not readable from the catalog "
-                    "package alone. Use resolver.resolve / resolver.stores.open_any_store (they open "
+                    "package alone. Use smcat.resolve / smcat.stores.open_any_store (they open "
                     "s3://bucket/prefix), pass snapshot=, or use a directory."
                 )
             layer = factory(loc)

@@ -17,8 +17,8 @@ from functools import lru_cache
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from catalog.errors import InvalidQuery
-from catalog.limits import MAX_VERSION_CHARS, check_length
+from smcat.catalog.errors import InvalidQuery
+from smcat.catalog.limits import MAX_VERSION_CHARS, check_length
 
 __all__ = ["parse_image_version", "parse_user_version", "sort_key", "version_matcher"]
 

@@ -11,16 +11,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from catalog.errors import SmcatError
-from resolver.byte_cache import ByteLRU
-from resolver.catalog_holder import CatalogHolder
-from resolver.headers import SecurityHeaders
-from resolver.http_errors import ApiError, error_response, problem, problem_response
-from resolver.pages import routers as page_routers
-from resolver.refresh_jobs import RefreshJobs, fetcher_factory
-from resolver.routes import catalog, frameworks, health, image, refresh
-from resolver.settings import Settings
-from resolver.stores import open_any_store
+from smcat.byte_cache import ByteLRU
+from smcat.catalog.errors import SmcatError
+from smcat.catalog_holder import CatalogHolder
+from smcat.headers import SecurityHeaders
+from smcat.http_errors import ApiError, error_response, problem, problem_response
+from smcat.pages import routers as page_routers
+from smcat.refresh_jobs import RefreshJobs, fetcher_factory
+from smcat.routes import catalog, frameworks, health, image, refresh
+from smcat.settings import Settings
+from smcat.stores import open_any_store
 
 __all__ = ["create_app"]
 
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None, *, holder: CatalogHolder | None
         summary="Which SageMaker prebuilt container image runs this model, here?",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url=None,  # /docs and /redoc come from resolver.pages.docs, with local assets (no CDN)
+        docs_url=None,  # /docs and /redoc come from smcat.pages.docs, with local assets (no CDN)
         redoc_url=None,
     )
     app.state.settings = settings

@@ -17,10 +17,10 @@ import time
 from collections.abc import Callable
 from typing import Any, TypedDict
 
-from catalog.errors import SmcatError
-from catalog.models import Snapshot
-from catalog.resolve import prepare_index
-from catalog.store import Store, VersionInfo
+from smcat.catalog.errors import SmcatError
+from smcat.catalog.models import Snapshot
+from smcat.catalog.resolve import prepare_index
+from smcat.catalog.store import Store, VersionInfo
 
 __all__ = ["CatalogHolder", "PollState"]
 

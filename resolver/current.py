@@ -1,7 +1,7 @@
-"""``resolver.resolve``: ``catalog.resolve.resolve`` over the default store, whatever its location.
+"""``smcat.resolve``: ``smcat.catalog.resolve.resolve`` over the default store, whatever its location.
 
 ``catalog`` cannot open ``s3://`` stores (it never imports boto3), so ``resolve()`` here picks
-the store explicitly (``resolver.stores.open_any_store``: a directory or ``$SMCAT_CATALOG=s3://...``)
+the store explicitly (``smcat.stores.open_any_store``: a directory or ``$SMCAT_CATALOG=s3://...``)
 and passes its current snapshot on. The snapshot stays in memory and the pointer is re-read at
 most once a second (``reload()`` forces it), so a call costs what a call with ``snapshot=`` costs.
 """
@@ -12,12 +12,12 @@ import functools
 import os
 from typing import TYPE_CHECKING, Any
 
-from catalog.models import Snapshot
-from catalog.resolve import Resolution
-from catalog.resolve import resolve as _resolve
+from smcat.catalog.models import Snapshot
+from smcat.catalog.resolve import Resolution
+from smcat.catalog.resolve import resolve as _resolve
 
 if TYPE_CHECKING:  # pragma: no cover - the store is imported by the first call, not by the import
-    from catalog.store import CurrentSnapshot
+    from smcat.catalog.store import CurrentSnapshot
 
 __all__ = ["current_snapshot", "reload", "resolve"]
 
@@ -31,8 +31,8 @@ def current_snapshot(catalog_version: str | None = None) -> Snapshot:
     key = (env.get("SMCAT_CATALOG"), env.get("XDG_DATA_HOME"), env.get("SMCAT_LOCK_DIR"))
     cur = _CURRENT.get(key)
     if cur is None:
-        from catalog.store import CurrentSnapshot
-        from resolver.stores import open_any_store
+        from smcat.catalog.store import CurrentSnapshot
+        from smcat.stores import open_any_store
 
         cur = _CURRENT.setdefault(key, CurrentSnapshot(open_any_store()))
     return cur.get() if catalog_version is None else cur.store.load(catalog_version)

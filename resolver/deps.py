@@ -10,9 +10,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from catalog.models import Snapshot
-from resolver.catalog_holder import CatalogHolder
-from resolver.settings import Settings
+from smcat.catalog.models import Snapshot
+from smcat.catalog_holder import CatalogHolder
+from smcat.settings import Settings
 
 __all__ = ["HolderDep", "SettingsDep", "SnapshotDep", "get_holder", "get_settings"]
 

@@ -1,8 +1,8 @@
 """Security headers: ``X-Content-Type-Options: nosniff`` on every response, a restrictive
-Content-Security-Policy on every HTML page, and for the API docs pages (``resolver.pages.docs``,
+Content-Security-Policy on every HTML page, and for the API docs pages (``smcat.pages.docs``,
 assets served by smcat) a policy that allows exactly their own inline script, by hash.
 
-(``Server: uvicorn`` is turned off where the server starts: ``resolver.serving``.)
+(``Server: uvicorn`` is turned off where the server starts: ``smcat.serving``.)
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi.responses import Response
 
-from catalog.errors import InvalidQuery, NoMatch, SmcatError, SnapshotNotFound
+from smcat.catalog.errors import InvalidQuery, NoMatch, SmcatError, SnapshotNotFound
 
 __all__ = ["PROBLEM_JSON", "ApiError", "error_response", "problem", "problem_response"]
 

@@ -5,7 +5,7 @@ Job records live in a ``diskcache`` directory next to the store's refresh lock, 
 Only one refresh runs at a time: ``start()`` takes an API-level slot in that cache (atomic
 ``add``) and then checks the store's own lock (held by a CLI or cron refresh, or another
 service), refusing with ``RefreshBusy`` when either is taken. The refresh itself runs
-``scrapers.refresh.run_refresh``, which holds the store lock while it publishes, so two
+``smcat.scrapers.refresh.run_refresh``, which holds the store lock while it publishes, so two
 refreshes never both publish.
 """
 
@@ -21,12 +21,12 @@ from typing import Required, TypedDict
 
 import diskcache
 
-from catalog.errors import RefreshRefused
-from catalog.paths import http_cache_dir
-from catalog.store import Store
-from catalog.times import now_iso
-from scrapers.http import Fetcher, make_session
-from scrapers.refresh import RefreshReportDict, SourceReport, run_refresh
+from smcat.catalog.errors import RefreshRefused
+from smcat.catalog.paths import http_cache_dir
+from smcat.catalog.store import Store
+from smcat.catalog.times import now_iso
+from smcat.scrapers.http import Fetcher, make_session
+from smcat.scrapers.refresh import RefreshReportDict, SourceReport, run_refresh
 
 __all__ = ["JOB_STATUSES", "JobRecord", "ProgressEntry", "RefreshBusy", "RefreshJobs", "fetcher_factory"]
 

@@ -32,8 +32,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from catalog.errors import CatalogError
-from catalog.paths import cache_home
+from smcat.catalog.errors import CatalogError
+from smcat.catalog.paths import cache_home
 
 if TYPE_CHECKING:
     from boto3.session import Session
@@ -59,7 +59,7 @@ def parse_s3_url(url: str) -> tuple[str, str]:
 
 
 class S3Layer:
-    """A store layer under ``s3://bucket/prefix`` (the five methods of ``catalog.store.LocalLayer``).
+    """A store layer under ``s3://bucket/prefix`` (the five methods of ``smcat.catalog.store.LocalLayer``).
 
     ``client``: a boto3 S3 client to use. Otherwise one is made from ``session`` (default: a
     ``boto3.Session()``, so the standard configuration applies: credentials chain, profiles,

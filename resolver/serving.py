@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from catalog.errors import SmcatError
+from smcat.catalog.errors import SmcatError
 
 if TYPE_CHECKING:  # imported where used at run time: ``smcat --help`` need not load pydantic or the app
     import asyncio
@@ -31,8 +31,8 @@ if TYPE_CHECKING:  # imported where used at run time: ``smcat --help`` need not 
     from fastapi import FastAPI
     from pydantic import ValidationError
 
-    from resolver.catalog_holder import CatalogHolder
-    from resolver.settings import Settings
+    from smcat.catalog_holder import CatalogHolder
+    from smcat.settings import Settings
 
 __all__ = [
     "EXIT_CANNOT_LISTEN",
@@ -109,9 +109,9 @@ def check_startup() -> tuple[Settings, CatalogHolder]:
     """
     from pydantic import ValidationError
 
-    from resolver.catalog_holder import CatalogHolder
-    from resolver.settings import Settings
-    from resolver.stores import open_any_store
+    from smcat.catalog_holder import CatalogHolder
+    from smcat.settings import Settings
+    from smcat.stores import open_any_store
 
     try:
         settings = Settings()
@@ -128,8 +128,8 @@ def start_info(
     host: str, port: int, workers: int, holder: CatalogHolder, *, access_log: bool, log_format: str
 ) -> StartInfo:
     """What ``smcat serve`` says on start: where it listens and which catalogue it serves, how old."""
-    from catalog.times import age_seconds
-    from resolver.routes.health import origin_of
+    from smcat.catalog.times import age_seconds
+    from smcat.routes.health import origin_of
 
     snap = holder.snapshot
     age = age_seconds(snap.created_at, datetime.now(UTC))
@@ -154,7 +154,7 @@ def start_info(
 
 def describe_age(hours: float | None) -> str:
     """``45 min``, ``5 h``, ``3 days``: an age as people say it."""
-    from catalog.plural import plural
+    from smcat.catalog.plural import plural
 
     if hours is None:
         return "of unknown age"
@@ -167,7 +167,7 @@ def describe_age(hours: float | None) -> str:
 
 def start_line(info: StartInfo) -> str:
     """The one line ``smcat serve`` prints on start (``--json``: ``info`` itself)."""
-    from catalog.plural import plural
+    from smcat.catalog.plural import plural
 
     what = "shipped snapshot" if info["catalog_origin"] == "shipped" else "catalogue"
     built = (info["catalog_created_at"] or "?")[:10]
@@ -190,7 +190,7 @@ def worker_app() -> FastAPI:
     from pydantic import ValidationError
     from uvicorn.config import STARTUP_FAILURE
 
-    from resolver.app import create_app
+    from smcat.app import create_app
 
     try:
         return create_app()
@@ -263,7 +263,7 @@ def log_config(log_format: str) -> dict[str, Any]:
         },
     }
     if log_format == "json":
-        fmt = {"()": "resolver.serving.JsonLogFormatter"}
+        fmt = {"()": "smcat.serving.JsonLogFormatter"}
         config["formatters"] = {"default": fmt, "access": fmt}
     return config
 
@@ -277,7 +277,7 @@ def serve(
     log_format: str = "text",
     on_start: Callable[[StartInfo], None] | None = None,
 ) -> None:
-    """Check, bind, then run ``resolver.app:create_app`` in ``workers`` uvicorn processes.
+    """Check, bind, then run ``smcat.app:create_app`` in ``workers`` uvicorn processes.
 
     ``on_start`` gets ``start_info()`` once the socket is bound, before the workers start.
     """
@@ -291,7 +291,7 @@ def serve(
         on_start(start_info(host, port, workers, holder, access_log=access_log, log_format=log_format))
     del holder  # the workers load their own catalogue
     config = uvicorn.Config(
-        "resolver.serving:worker_app",
+        "smcat.serving:worker_app",
         factory=True,
         host=host,
         port=port,

@@ -17,7 +17,7 @@ Throttling (and 5xx answers) are retried here, with exponential backoff and full
 botocore's own retries are off so every request is counted in ``Verification.attempts``.
 
 Results are observations in time, kept beside the catalogue's immutable snapshots: see
-``resolver.verify_log`` (the log, many images at once, and the service's read-only view).
+``smcat.verify_log`` (the log, many images at once, and the service's read-only view).
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
-from catalog.errors import InvalidQuery, SmcatError
-from catalog.names import dns_suffix, is_region_code
-from catalog.times import format_iso, now_iso
+from smcat.catalog.errors import InvalidQuery, SmcatError
+from smcat.catalog.names import dns_suffix, is_region_code
+from smcat.catalog.times import format_iso, now_iso
 
 if TYPE_CHECKING:
     from boto3.session import Session
@@ -205,7 +205,7 @@ class Verification:
 
 
 class CarriesUri(Protocol):
-    """Anything naming an image by ``uri`` (an ``ImageRef``, a ``catalog.resolve.Resolution``)."""
+    """Anything naming an image by ``uri`` (an ``ImageRef``, a ``smcat.catalog.resolve.Resolution``)."""
 
     @property
     def uri(self) -> str: ...
@@ -278,7 +278,7 @@ class Verifier:
         return c
 
     def verify(self, target: Target, *, image_key: str | None = None) -> Verification:
-        """Verify one image: a URI, an ``ImageRef`` or a ``catalog.resolve.Resolution``."""
+        """Verify one image: a URI, an ``ImageRef`` or a ``smcat.catalog.resolve.Resolution``."""
         uri, key = _target(target)
         ref = target if isinstance(target, ImageRef) else parse_image_uri(uri)
         key = image_key or key

@@ -20,16 +20,16 @@ from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from catalog.errors import SmcatError
-from catalog.names import dns_suffix
-from catalog.times import now_iso, parse_iso
-from resolver.verify import EXISTS, MISSING, UNKNOWN, Verification, Verifier, now_utc, parse_image_uri
+from smcat.catalog.errors import SmcatError
+from smcat.catalog.names import dns_suffix
+from smcat.catalog.times import now_iso, parse_iso
+from smcat.verify import EXISTS, MISSING, UNKNOWN, Verification, Verifier, now_utc, parse_image_uri
 
 if TYPE_CHECKING:
     from starlette.datastructures import State
 
-    from catalog.models import Snapshot
-    from catalog.store import Layer, Store
+    from smcat.catalog.models import Snapshot
+    from smcat.catalog.store import Layer, Store
 
 __all__ = [
     "DOC_NAME",

@@ -20,10 +20,10 @@ from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup
 
-from catalog.errors import ParseError
-from catalog.models import ImageRecord, ParseResult, Provenance
-from catalog.names import canonical_framework, is_region_code
-from scrapers.tables import Table, column, html_tables, markdown_tables, unescape_md
+from smcat.catalog.errors import ParseError
+from smcat.catalog.models import ImageRecord, ParseResult, Provenance
+from smcat.catalog.names import canonical_framework, is_region_code
+from smcat.scrapers.tables import Table, column, html_tables, markdown_tables, unescape_md
 
 __all__ = ["INDEX_URL", "SOURCE", "URL_PATTERN", "parse"]
 

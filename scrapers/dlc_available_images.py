@@ -14,10 +14,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from catalog.errors import ParseError
-from catalog.models import ImageRecord, ParseResult, Provenance, RegistryAccount
-from catalog.names import canonical_framework
-from scrapers.tables import Table, markdown_tables
+from smcat.catalog.errors import ParseError
+from smcat.catalog.models import ImageRecord, ParseResult, Provenance, RegistryAccount
+from smcat.catalog.names import canonical_framework
+from smcat.scrapers.tables import Table, markdown_tables
 
 __all__ = ["COMMITS", "SOURCE", "START_URLS", "TAG_RE", "URL_PATTERN", "parse"]
 
@@ -95,7 +95,7 @@ _SERVING = frozenset({"vllm", "sglang", "djl-inference", "sagemaker-tritonserver
 
 
 # ---------------------------------------------------------------------------------------------
-# Columns, matched by name: ``scrapers.tables`` reads the markdown (one reader for every source);
+# Columns, matched by name: ``smcat.scrapers.tables`` reads the markdown (one reader for every source);
 # rows are used as positional ``cells``, since their shape varies between the years' formats.
 
 

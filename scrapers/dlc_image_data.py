@@ -38,9 +38,9 @@ from typing import Any
 
 import yaml
 
-from catalog.errors import ParseError
-from catalog.models import ImageRecord, ParseResult, Provenance
-from catalog.names import REPOSITORY_FRAMEWORKS
+from smcat.catalog.errors import ParseError
+from smcat.catalog.models import ImageRecord, ParseResult, Provenance
+from smcat.catalog.names import REPOSITORY_FRAMEWORKS
 
 __all__ = ["SOURCE", "TREE_URL", "URL_PATTERN", "parse", "raw_url"]
 

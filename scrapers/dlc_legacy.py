@@ -10,9 +10,9 @@ import re
 
 import yaml
 
-from catalog.errors import ParseError
-from catalog.models import ParseResult
-from catalog.names import REPOSITORY_FRAMEWORKS, canonical_framework
+from smcat.catalog.errors import ParseError
+from smcat.catalog.models import ParseResult
+from smcat.catalog.names import REPOSITORY_FRAMEWORKS, canonical_framework
 
 __all__ = ["SOURCE", "URL", "URL_PATTERN", "parse"]
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 
-from catalog.errors import ParseError
-from catalog.models import ParseResult, Provenance, RegistryAccount
-from catalog.names import is_region_code
-from scrapers.tables import Table, column, markdown_tables
+from smcat.catalog.errors import ParseError
+from smcat.catalog.models import ParseResult, Provenance, RegistryAccount
+from smcat.catalog.names import is_region_code
+from smcat.scrapers.tables import Table, column, markdown_tables
 
 __all__ = ["SOURCE", "URL", "URL_PATTERN", "family_of", "parse"]
 

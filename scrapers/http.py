@@ -12,7 +12,7 @@ into a ``Document`` (decoded text plus provenance) in one of three ways:
   through a loopback HTTP server (see ``prefix_rewriter``).
 
 Every failure (non-2xx after retries, timeout, connection error, undecodable body, missing
-mirror file) is a ``catalog.errors.SourceError`` that names the URL and says what to do next.
+mirror file) is a ``smcat.catalog.errors.SourceError`` that names the URL and says what to do next.
 The session is always passed in (or made per ``Fetcher``), never a module global.
 """
 
@@ -32,8 +32,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
-from catalog.errors import SourceError
-from catalog.times import now_iso
+from smcat.catalog.errors import SourceError
+from smcat.catalog.times import now_iso
 
 __all__ = [
     "RETRY_STATUSES",

@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from catalog.models import Conflict, ImageRecord, ParseResult, Provenance
+from smcat.catalog.models import Conflict, ImageRecord, ParseResult, Provenance
 
 __all__ = ["MergeInput", "merge"]
 

@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from catalog.errors import CatalogError, CorruptDocument, RefreshRefused, SmcatError, SourceMoved
-from catalog.models import ParseResult, Snapshot
-from catalog.store import DEFAULT_MAX_LOSS, Diff, DiffDict, Store, make_snapshot
-from catalog.times import now_iso
-from scrapers.merge import MergeInput, merge
-from scrapers.registry import SCRAPERS, Scraper, scraper_for_url
+from smcat.catalog.errors import CatalogError, CorruptDocument, RefreshRefused, SmcatError, SourceMoved
+from smcat.catalog.models import ParseResult, Snapshot
+from smcat.catalog.store import DEFAULT_MAX_LOSS, Diff, DiffDict, Store, make_snapshot
+from smcat.catalog.times import now_iso
+from smcat.scrapers.merge import MergeInput, merge
+from smcat.scrapers.registry import SCRAPERS, Scraper, scraper_for_url
 
 if TYPE_CHECKING:
-    from scrapers.http import Fetcher
+    from smcat.scrapers.http import Fetcher
 
 __all__ = ["RefreshReport", "RefreshReportDict", "SourceReport", "collect", "run_refresh"]
 
@@ -107,7 +107,7 @@ def _over_limit(scraper: Scraper, limit: int, seen: int) -> CatalogError:
     return CatalogError(
         f"{scraper.name} links to more than {limit} documents (already {seen} queued); refusing to "
         "publish a catalogue built from part of it. If the source really grew, raise the limit "
-        "(scrapers.refresh.MAX_DOCUMENTS_PER_SOURCE, or collect(max_documents=...)) and rerun."
+        "(smcat.scrapers.refresh.MAX_DOCUMENTS_PER_SOURCE, or collect(max_documents=...)) and rerun."
     )
 
 

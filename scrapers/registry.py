@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from catalog.models import ParseResult
-from scrapers import (
+from smcat.catalog.models import ParseResult
+from smcat.scrapers import (
     aws_docs_ecr_paths,
     dlc_available_images,
     dlc_image_data,
@@ -97,7 +97,7 @@ def get(name: str) -> Scraper:
     try:
         return _BY_NAME[name]
     except KeyError:
-        from catalog.errors import InvalidQuery
+        from smcat.catalog.errors import InvalidQuery
 
         raise InvalidQuery(
             f"Unknown source {name!r}. Known sources: {', '.join(_BY_NAME)}",

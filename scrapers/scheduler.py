@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from catalog.times import parse_duration
+from smcat.catalog.times import parse_duration
 
 __all__ = ["Run", "backoff_delay", "next_delay", "parse_interval", "run_every"]
 
@@ -28,7 +28,7 @@ MAX_FIRST_BACKOFF = 300.0
 
 def parse_interval(text: str) -> float:
     """``"6h"``, ``"30m"`` (minutes), ``"90s"``, ``"1d"`` or a bare number of seconds -> seconds (> 0),
-    in ``catalog.times``'s one duration grammar."""
+    in ``smcat.catalog.times``'s one duration grammar."""
     seconds = parse_duration(text, bare_unit="s", what="interval", examples="90s, 30m, 6h, 1d")
     if seconds <= 0:
         raise ValueError(f"Invalid interval: {text!r}. It must be longer than zero.")

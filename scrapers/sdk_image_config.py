@@ -38,9 +38,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from catalog.errors import ParseError
-from catalog.models import ImageRecord, ParseResult, Provenance
-from catalog.versions import parse_image_version
+from smcat.catalog.errors import ParseError
+from smcat.catalog.models import ImageRecord, ParseResult, Provenance
+from smcat.catalog.versions import parse_image_version
 
 __all__ = ["LIST_URL_V2", "LIST_URL_V3", "NOT_IMAGES", "URL_PATTERN_V2", "URL_PATTERN_V3", "parse"]
 

@@ -1,6 +1,6 @@
 """Rebuild the snapshot shipped inside the package from a mirror of the sources.
 
-    python -m scrapers.shipped --mirror ../shared/sources/mirror
+    python -m smcat.scrapers.shipped --mirror ../shared/sources/mirror
 
 writes ``catalog/data/snapshots/<id>.json`` and ``catalog/data/CURRENT`` (replacing the previous
 shipped snapshot). A test rebuilds it the same way and fails when the shipped one is stale.
@@ -12,10 +12,10 @@ import argparse
 import shutil
 from pathlib import Path
 
-from catalog.models import Snapshot
-from catalog.store import Store, shipped_dir
-from scrapers.http import Fetcher
-from scrapers.refresh import SourceReport, build_snapshot, collect
+from smcat.catalog.models import Snapshot
+from smcat.catalog.store import Store, shipped_dir
+from smcat.scrapers.http import Fetcher
+from smcat.scrapers.refresh import SourceReport, build_snapshot, collect
 
 __all__ = ["build_from_mirror", "main"]
 

@@ -76,7 +76,7 @@ def start_server(catalog: Path) -> tuple[subprocess.Popen, str]:
     """
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-c", "from resolver.cli import main; main()", "serve"]
+    cmd = [sys.executable, "-c", "from smcat.cli import main; main()", "serve"]
     proc = subprocess.Popen(
         [*cmd, "--catalog", str(catalog), "--host", "127.0.0.1", "--port", str(port)],
         # a deployed service has a region (AWS_DEFAULT_REGION on AWS): queries without one use it

@@ -37,3 +37,10 @@ def _no_ambient_aws_region(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: py
 def _package_cache_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Imports under test keep their packaging cache out of the developer's home directory."""
     monkeypatch.setenv("SMCAT_PACKAGE_CACHE", str(tmp_path_factory.getbasetemp() / "package-cache"))
+
+
+@pytest.fixture(autouse=True)
+def _cache_home_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """smcat's caches and host-local locks (``$XDG_CACHE_HOME/smcat``) live in this run's temporary
+    directory: never the developer's home, and never shared by two pytest-xdist workers."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))

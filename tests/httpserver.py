@@ -38,6 +38,9 @@ def _etag_matches(header: str, etag: str) -> bool:
 
 def _handler(root: Path, mirror_layout: bool) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        # keep-alive: a refresh's hundreds of requests reuse one connection (and one thread)
+        protocol_version = "HTTP/1.1"
+
         def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
             pass
 

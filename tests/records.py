@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from catalog.models import ImageRecord, Provenance
+from smcat.catalog.models import ImageRecord, Provenance
 
 P = Provenance("dlc-image-data", "https://example.test/a.yml", "2026-11-01T00:00:00Z", facts=("tags",))
 DLC = {"us-east-1": "763104351884", "ap-southeast-1": "763104351884"}

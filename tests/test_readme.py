@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from resolver.cli import cli
+from smcat.cli import cli
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 _BLOCK_RE = re.compile(r"^```(\w+)\n(.*?)^```", re.M | re.S)

@@ -49,8 +49,18 @@ def test_every_top_level_package_in_the_wheel_ships_py_typed(wheel):
 
 
 def test_each_source_package_has_its_marker_in_the_wheel(wheel):
-    # A package directory may be installed under another import name: match by folder/py.typed.
+    # The repository's folders are installed under the one import package (pyproject's package-dir).
+    import tomllib
+
+    mapping = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
     names = wheel.namelist()
-    markers = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("*/py.typed"))
-    assert markers, "no py.typed in the checkout's packages"
-    assert [m for m in markers if not any(n == m or n.endswith("/" + m) for n in names)] == []
+    assert sorted(mapping) == ["smcat", "smcat.catalog", "smcat.scrapers"]
+    for package, folder in mapping.items():
+        assert (ROOT / folder / "py.typed").is_file(), folder
+        assert package.replace(".", "/") + "/py.typed" in names, package
+
+
+def test_nothing_but_smcat_is_installed_at_the_top_level(wheel):
+    # PyPI has distributions named "resolver" and "scrapers": smcat installs none of these names
+    top = {n.split("/", 1)[0] for n in wheel.namelist() if not n.split("/", 1)[0].endswith(".dist-info")}
+    assert top == {"smcat"}

@@ -1,6 +1,6 @@
 """The ``smcat`` command line. Library errors become one-line messages and documented exit codes.
 
-Exit codes are listed in ``resolver.cli.errors``. With ``--json`` an error is a JSON problem
+Exit codes are listed in ``smcat.cli.errors``. With ``--json`` an error is a JSON problem
 document on stdout (the fields the HTTP API uses), never a traceback.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from catalog.errors import SmcatError
+from smcat.catalog.errors import SmcatError
 
 __all__ = ["cli", "main"]
 
@@ -20,8 +20,8 @@ class _Group(click.Group):
     """Turns library and usage errors into one line (or JSON with ``--json``) and an exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from resolver.cli.errors import echo_error, os_problem, problem_of, usage_problem
-        from resolver.cli.options import wants_json
+        from smcat.cli.errors import echo_error, os_problem, problem_of, usage_problem
+        from smcat.cli.options import wants_json
 
         with warnings.catch_warnings():  # click 8.2 deprecates protected_args; click 9 keeps all in args
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -59,8 +59,8 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from resolver.cli import catalog_cmds, resolve_cmds, status_cmds, verify_cmds
-    from resolver.importer import cli as import_cmds
+    from smcat.cli import catalog_cmds, resolve_cmds, status_cmds, verify_cmds
+    from smcat.importer import cli as import_cmds
 
     catalog_cmds.register(cli)
     status_cmds.register(catalog_cmds.catalog)

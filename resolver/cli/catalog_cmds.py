@@ -11,20 +11,20 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from catalog.errors import RefreshRefused
-from catalog.paths import http_cache_dir
-from catalog.plural import plural
-from catalog.snapshot_io import record_to_dict
-from catalog.store import Diff, Store, diff_snapshots
-from catalog.times import now_iso
-from resolver.cli.options import catalog_option, json_option
-from resolver.cli.output import console, emit_json, err_console, table
-from resolver.stores import open_any_store as open_store
+from smcat.catalog.errors import RefreshRefused
+from smcat.catalog.paths import http_cache_dir
+from smcat.catalog.plural import plural
+from smcat.catalog.snapshot_io import record_to_dict
+from smcat.catalog.store import Diff, Store, diff_snapshots
+from smcat.catalog.times import now_iso
+from smcat.cli.options import catalog_option, json_option
+from smcat.cli.output import console, emit_json, err_console, table
+from smcat.stores import open_any_store as open_store
 
 if TYPE_CHECKING:
-    from catalog.release_notes import ReleaseNote
-    from scrapers.refresh import RefreshReport, SourceReport
-    from scrapers.scheduler import Run
+    from smcat.catalog.release_notes import ReleaseNote
+    from smcat.scrapers.refresh import RefreshReport, SourceReport
+    from smcat.scrapers.scheduler import Run
 
 __all__ = ["register"]
 
@@ -58,7 +58,7 @@ class _Interval(click.ParamType):  # type: ignore[type-arg]
     def convert(self, value: str | float, param: click.Parameter | None, ctx: click.Context | None) -> float:
         if isinstance(value, (int, float)):
             return float(value)
-        from scrapers.scheduler import parse_interval
+        from smcat.scrapers.scheduler import parse_interval
 
         try:
             return parse_interval(value)
@@ -68,7 +68,7 @@ class _Interval(click.ParamType):  # type: ignore[type-arg]
 
 def _note_of(store: Store, report: RefreshReport) -> ReleaseNote | None:
     """The release note of a refresh that published (new version against the previous one)."""
-    from catalog.release_notes import summarize
+    from smcat.catalog.release_notes import summarize
 
     if report.outcome != "published" or not report.snapshot_id:
         return None
@@ -139,7 +139,7 @@ def _run_loop(
     import signal
     import threading
 
-    from scrapers.scheduler import run_every
+    from smcat.scrapers.scheduler import run_every
 
     stop = threading.Event()
     signalled: list[int] = []
@@ -254,8 +254,8 @@ def refresh(
     run retry sooner with exponential backoff. SIGTERM or SIGINT lets a running refresh finish,
     then exits 0. With --max-runs the exit code is the last run's.
     """
-    from scrapers.http import Fetcher, make_session
-    from scrapers.refresh import run_refresh
+    from smcat.scrapers.http import Fetcher, make_session
+    from smcat.scrapers.refresh import run_refresh
 
     store = open_store(catalog_dir)
     fetcher = Fetcher(
@@ -318,7 +318,7 @@ def versions(catalog_dir: str | None, as_json: bool) -> None:
 @_json_opt
 def show(version: str | None, catalog_dir: str | None, framework: str | None, as_json: bool) -> None:
     """Show a version (default: current): its sources and images."""
-    from catalog.names import canonical_framework
+    from smcat.catalog.names import canonical_framework
 
     snap = open_store(catalog_dir).load(version)
     imgs = snap.images
@@ -386,7 +386,7 @@ def diff(old: str, new: str | None, catalog_dir: str | None, as_json: bool, mark
 
     Versions: id, id prefix, hash or date.
     """
-    from catalog.release_notes import summarize
+    from smcat.catalog.release_notes import summarize
 
     store = open_store(catalog_dir)
     a, b = store.load(old), store.load(new)
@@ -410,7 +410,7 @@ def notes(version: str | None, catalog_dir: str | None, as_json: bool, markdown:
 
     New frameworks, versions and regions, retired ones, and changed images.
     """
-    from catalog.release_notes import note_for
+    from smcat.catalog.release_notes import note_for
 
     note = note_for(open_store(catalog_dir), version)
     if markdown:
@@ -428,7 +428,7 @@ def notes(version: str | None, catalog_dir: str | None, as_json: bool, markdown:
 def conflicts(version: str | None, catalog_dir: str | None, as_json: bool) -> None:
     """Facts the sources disagree on, each claim with the document that made it; and images the
     sources list that the registry said are absent (from 'smcat verify', field "registry")."""
-    from resolver.verify_log import VerificationLog
+    from smcat.verify_log import VerificationLog
 
     store = open_store(catalog_dir)
     snap = store.load(version)
@@ -464,7 +464,7 @@ def conflicts(version: str | None, catalog_dir: str | None, as_json: bool) -> No
 @_json_opt
 def use(version: str, catalog_dir: str | None, as_json: bool) -> None:
     """Pin the current version to VERSION (roll back or forward)."""
-    from catalog.errors import SmcatError
+    from smcat.catalog.errors import SmcatError
 
     store = open_store(catalog_dir)
     try:
@@ -495,7 +495,7 @@ def scrape(source: str, path: Path, url: str | None, as_json: bool) -> None:
     SOURCE is one of the registered scrapers (see 'smcat scrape --help' footer or
     'smcat sources'). Use it to check a page whose upstream format changed.
     """
-    from scrapers.registry import get
+    from smcat.scrapers.registry import get
 
     sc = get(source)
     res = sc.parse(path.read_text("utf-8"), url or sc.start_urls[0], fetched_at="")
@@ -533,7 +533,7 @@ def scrape(source: str, path: Path, url: str | None, as_json: bool) -> None:
 @_json_opt
 def sources(as_json: bool) -> None:
     """List the registered sources (scrapers) and where each starts."""
-    from scrapers.registry import SCRAPERS
+    from smcat.scrapers.registry import SCRAPERS
 
     if as_json:
         emit_json(

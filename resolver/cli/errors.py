@@ -1,5 +1,5 @@
 """How the CLI reports an expected failure: one line on stderr, or with ``--json`` a JSON
-problem document on stdout with the members the HTTP API sends (``resolver.http_errors``:
+problem document on stdout with the members the HTTP API sends (``smcat.http_errors``:
 ``type``, ``title``, ``status``, ``detail``, ``error``, ``message``, ``field``, ``valid``,
 ``suggestions``) plus ``exit_code``.
 
@@ -26,7 +26,7 @@ from typing import Any
 
 import click
 
-from catalog.errors import InvalidQuery, NoMatch, SmcatError, SnapshotNotFound
+from smcat.catalog.errors import InvalidQuery, NoMatch, SmcatError, SnapshotNotFound
 
 __all__ = ["EXIT_CODES", "echo_error", "os_problem", "problem_of", "usage_problem"]
 
@@ -50,7 +50,7 @@ def _code(exc: BaseException) -> str:
 
 
 def _problem(status: int, error: str, message: str, **extra: object) -> dict[str, Any]:
-    from resolver.http_errors import problem  # only on the error path: it imports fastapi
+    from smcat.http_errors import problem  # only on the error path: it imports fastapi
 
     return problem(status, error, message, **extra)
 

@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from catalog.plural import plural
-from resolver.cli.options import catalog_option, json_option
-from resolver.cli.output import console, emit_json, err_console
+from smcat.catalog.plural import plural
+from smcat.cli.options import catalog_option, json_option
+from smcat.cli.output import console, emit_json, err_console
 
 __all__ = ["register"]
 
@@ -91,8 +91,8 @@ def resolve(
     The URI goes to stdout; the explanation and lifecycle warnings to stderr. Exit 2 for
     invalid input, 3 when nothing matches (the message says what exists).
     """
-    from catalog.resolve import resolve as do_resolve
-    from resolver.stores import open_any_store as open_store
+    from smcat.catalog.resolve import resolve as do_resolve
+    from smcat.stores import open_any_store as open_store
 
     store = open_store(catalog_dir)
     snap = store.load(catalog_version)
@@ -119,7 +119,7 @@ def resolve(
     )
     d = res.to_dict()
     if verify_:  # issue 14: check the registry, print the digest-pinned URI
-        from resolver.cli.verify_cmds import report_resolution
+        from smcat.cli.verify_cmds import report_resolution
 
         report_resolution(res, store, d, as_json)
     if as_json:
@@ -140,7 +140,7 @@ def resolve(
         err_console.print(f"lifecycle: GA {life.get('ga') or '?'}, end of patch {life.get('eop') or '?'}")
     if life.get("warning"):
         err_console.print(f"warning: {life['warning']}")
-    from resolver.cli.verify_cmds import stored_note
+    from smcat.cli.verify_cmds import stored_note
 
     if note := stored_note(store, d["uri"]):
         err_console.print(note)
@@ -191,8 +191,8 @@ def serve(
     import json
     import os
 
-    from resolver.serving import StartInfo, start_line
-    from resolver.serving import serve as run
+    from smcat.serving import StartInfo, start_line
+    from smcat.serving import serve as run
 
     if catalog_dir:
         os.environ["SMCAT_CATALOG"] = str(catalog_dir)

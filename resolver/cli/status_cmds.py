@@ -7,11 +7,11 @@ from typing import Any
 
 import click
 
-from catalog.plural import plural
-from catalog.times import DURATION_UNITS, age_seconds, parse_duration
-from resolver.cli.options import catalog_option, json_option
-from resolver.cli.output import console, emit_json, table
-from resolver.stores import open_any_store as open_store
+from smcat.catalog.plural import plural
+from smcat.catalog.times import DURATION_UNITS, age_seconds, parse_duration
+from smcat.cli.options import catalog_option, json_option
+from smcat.cli.output import console, emit_json, table
+from smcat.stores import open_any_store as open_store
 
 __all__ = ["parse_within", "register"]
 
@@ -24,7 +24,7 @@ _DAY = DURATION_UNITS["d"]
 def parse_within(value: str) -> int:
     """``90d``, ``12w``, ``6mo`` (30-day months), ``1y`` or a bare number of days -> whole days.
 
-    ``catalog.times``'s grammar, where ``m`` is minutes: ``6m`` (six months here before that
+    ``smcat.catalog.times``'s grammar, where ``m`` is minutes: ``6m`` (six months here before that
     grammar was shared) is refused, naming ``6mo``, rather than read as six minutes."""
     seconds = parse_duration(value, bare_unit="d", examples=_WITHIN_EXAMPLES)
     if seconds % _DAY:
@@ -147,8 +147,8 @@ def eol(
     within: int, framework: str | None, today: datetime | None, catalog_dir: str | None, as_json: bool
 ) -> None:
     """List images past their end of patch, or reaching it soon, with the newest supported successor."""
-    from catalog.lifecycle import eol_report
-    from catalog.names import canonical_framework
+    from smcat.catalog.lifecycle import eol_report
+    from smcat.catalog.names import canonical_framework
 
     snap = open_store(catalog_dir).load()
     day: date = today.date() if today else datetime.now(UTC).date()

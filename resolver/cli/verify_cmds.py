@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from catalog.errors import CatalogError, InvalidQuery, SmcatError
-from catalog.plural import plural
-from resolver.cli.options import catalog_option, json_option
-from resolver.cli.output import console, emit_json, err_console, table
-from resolver.verify import EXIT_CODES, MISSING, UNKNOWN, Verification, Verifier, parse_image_uri
-from resolver.verify_log import VerificationLog, catalog_targets, verify_many
+from smcat.catalog.errors import CatalogError, InvalidQuery, SmcatError
+from smcat.catalog.plural import plural
+from smcat.cli.options import catalog_option, json_option
+from smcat.cli.output import console, emit_json, err_console, table
+from smcat.verify import EXIT_CODES, MISSING, UNKNOWN, Verification, Verifier, parse_image_uri
+from smcat.verify_log import VerificationLog, catalog_targets, verify_many
 
 if TYPE_CHECKING:
-    from catalog.resolve import Resolution
-    from catalog.store import Store
+    from smcat.catalog.resolve import Resolution
+    from smcat.catalog.store import Store
 
 __all__ = ["exit_code_of", "register", "report_resolution", "stored_note"]
 
@@ -43,7 +43,7 @@ def exit_code_of(results: list[Verification]) -> int:
 def _fail(
     message: str, as_json: bool, code: int = 2, *, field: str = "", valid: list[str] | None = None
 ) -> NoReturn:
-    from resolver.cli.errors import echo_error, problem_of
+    from smcat.cli.errors import echo_error, problem_of
 
     echo_error(problem_of(InvalidQuery(message, field=field, valid=valid)), as_json)
     sys.exit(code)
@@ -121,7 +121,7 @@ def verify(
     the reason is named). Answers are recorded beside the catalogue (verifications.json).
     Exit 0 all exist, 3 some missing, 5 some could not be checked, 2 invalid input.
     """
-    from resolver.stores import open_any_store
+    from smcat.stores import open_any_store
 
     catalog_mode = bool(sample or all_)
     if catalog_mode and uris:

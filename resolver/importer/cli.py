@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from catalog.errors import SmcatError
-from catalog.plural import plural
+from smcat.catalog.errors import SmcatError
+from smcat.catalog.plural import plural
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -29,7 +29,7 @@ _Command = TypeVar("_Command", bound=Callable[..., Any])
 
 
 def _framework_option(f: _Command) -> _Command:
-    """``--framework``: any name or alias ``catalog.names`` knows; the library refuses the rest
+    """``--framework``: any name or alias ``smcat.catalog.names`` knows; the library refuses the rest
     with the list of what it supports (one place for the names, no second list here)."""
     from .contracts import FRAMEWORKS
 
@@ -53,7 +53,7 @@ def _kv(values: tuple[str, ...], what: str) -> dict[str, str]:
 
 def _fail(err: SmcatError, as_json: bool) -> NoReturn:
     """One line (or the CLI's JSON problem document, with the import's details) and the exit code."""
-    from resolver.cli.errors import echo_error, problem_of
+    from smcat.cli.errors import echo_error, problem_of
 
     echo_error(problem_of(err), as_json)
     sys.exit(err.exit_code)

@@ -20,8 +20,8 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from catalog import names
-from catalog.errors import InvalidQuery
+from smcat.catalog import names
+from smcat.catalog.errors import InvalidQuery
 
 from .errors import ContractError, Problem
 from .layout import Entry, collect_entries, is_archive
@@ -58,7 +58,7 @@ class CheckReport:
 
 
 def canonical_framework(name: str) -> str:
-    """The catalogue's name for ``name`` (any alias ``catalog.names`` knows: ``tf``, ``xgb``...),
+    """The catalogue's name for ``name`` (any alias ``smcat.catalog.names`` knows: ``tf``, ``xgb``...),
     refused unless the importer has a contract check for it (``FRAMEWORKS``)."""
     fw = names.canonical_framework(name)
     if fw not in FRAMEWORKS:
@@ -343,7 +343,7 @@ _CHECKS = {
     "mxnet": _mxnet,
     "huggingface": _huggingface,
 }
-#: The frameworks the importer can check and deploy (catalogue names; aliases are ``catalog.names``'s).
+#: The frameworks the importer can check and deploy (catalogue names; aliases are ``smcat.catalog.names``'s).
 FRAMEWORKS: tuple[str, ...] = tuple(sorted(_CHECKS))
 
 

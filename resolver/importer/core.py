@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from catalog.errors import SmcatError
+from smcat.catalog.errors import SmcatError
 
 from .contracts import canonical_framework, check_model
 from .deploy import (
@@ -96,7 +96,7 @@ def _default_resolver(
     instance_type: str | None,
     py_version: str | None,
 ) -> str:
-    from catalog.resolve import resolve  # lazy: written alongside, and keeps import time small
+    from smcat.catalog.resolve import resolve  # lazy: written alongside, and keeps import time small
 
     return resolve(
         framework,
@@ -126,7 +126,7 @@ def _url_resolver(url: str) -> Resolver:
             params["py_version"] = py_version
         resp = requests.get(f"{url.rstrip('/')}/image", params=params, timeout=30)
         if resp.status_code >= 400:
-            from catalog.errors import NoMatch
+            from smcat.catalog.errors import NoMatch
 
             raise NoMatch(f"resolver service {url} answered {resp.status_code}: {resp.text[:500]}")
         uri: str = resp.json()["uri"]
@@ -252,7 +252,7 @@ def import_model(
         check_serverless_image(image_uri)  # before the STS call for the default bucket
     lap("image")
     if (verify or pin_digest) and not dry_run:  # issue 14: see resolver/verify.py
-        from resolver.verify import check_before_import
+        from smcat.verify import check_before_import
 
         image_uri, _ = check_before_import(
             image_uri, session=boto3_session, endpoint_url=endpoint_url, pin_digest=pin_digest

@@ -26,10 +26,10 @@ SUBMIT_DIRECTORY = "/opt/ml/model/code"
 def validate_instance_type(instance_type: str) -> str:
     """Refuse a malformed or unknown instance type before any AWS call; return its processor.
 
-    The instance-family table is the catalogue's (``catalog.instances``), shared with resolution.
+    The instance-family table is the catalogue's (``smcat.catalog.instances``), shared with resolution.
     """
-    from catalog.errors import InvalidQuery
-    from catalog.instances import instance_profile
+    from smcat.catalog.errors import InvalidQuery
+    from smcat.catalog.instances import instance_profile
 
     try:
         processor, _arch = instance_profile(instance_type)

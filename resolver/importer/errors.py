@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from catalog.errors import SmcatError
-from catalog.plural import plural
+from smcat.catalog.errors import SmcatError
+from smcat.catalog.plural import plural
 
 __all__ = [
     "ArchiveRefused",

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
-from catalog.paths import cache_home
+from smcat.catalog.paths import cache_home
 
 from .layout import Entry
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from catalog.errors import SmcatError
+from smcat.catalog.errors import SmcatError
 
 from .errors import UploadConflict
 from .plan import Step

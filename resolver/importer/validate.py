@@ -70,7 +70,7 @@ def _bad(name: str, message: str) -> InvalidImportRequest:
 
 def validate_role_arn(role: str, region: str) -> str:
     """An IAM role ARN in the region's partition (``arn:aws-cn:...`` for ``cn-north-1``)."""
-    from catalog.names import partition_of
+    from smcat.catalog.names import partition_of
 
     m = _ROLE_RE.match(role or "")
     if not m:
@@ -172,8 +172,8 @@ def validate_request(
     split_type: str | None,
 ) -> ValidRequest:
     """Check every argument that needs no AWS call; raise InvalidImportRequest naming the flag."""
-    from catalog.errors import InvalidQuery
-    from catalog.names import partition_of
+    from smcat.catalog.errors import InvalidQuery
+    from smcat.catalog.names import partition_of
 
     if mode not in modes:
         raise _bad("mode", f"Unknown {flag('mode')} {mode!r}: use one of {', '.join(modes)}")

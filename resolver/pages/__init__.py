@@ -17,6 +17,6 @@ __all__ = ["routers"]
 
 def routers() -> tuple[APIRouter, ...]:
     """The routers to include in the app: pages, feeds and the offline API docs."""
-    from resolver.pages import docs, feeds, routes
+    from smcat.pages import docs, feeds, routes
 
     return (routes.router, feeds.router, docs.router)

@@ -21,12 +21,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from catalog.models import ImageRecord, Snapshot
-from catalog.release_notes import ReleaseNote, summarize
-from catalog.resolve import framework_info
-from catalog.store import Store
-from catalog.versions import sort_key
-from resolver.schemas import ErrorBody
+from smcat.catalog.models import ImageRecord, Snapshot
+from smcat.catalog.release_notes import ReleaseNote, summarize
+from smcat.catalog.resolve import framework_info
+from smcat.catalog.store import Store
+from smcat.catalog.versions import sort_key
+from smcat.schemas import ErrorBody
 
 __all__ = ["FEED_VERSIONS", "atom_feed", "eol_calendar", "router"]
 

@@ -22,17 +22,17 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from catalog.errors import SmcatError
+from smcat.catalog.errors import SmcatError
 
 if TYPE_CHECKING:
-    from catalog.store import Store
+    from smcat.catalog.store import Store
 
 __all__ = ["HERE", "Context", "freshness", "page", "templates_fingerprint"]
 
 #: A template's context: names the Jinja template reads.
 Context = dict[str, Any]
 
-HERE = Path(str(resources.files("resolver.pages")))
+HERE = Path(str(resources.files("smcat.pages")))
 
 #: Every asset comes from this service: the pages work on a network with no way out.
 CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"

@@ -16,16 +16,16 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from catalog.errors import SmcatError
-from catalog.models import Snapshot
-from catalog.names import known_regions, partition_of
-from catalog.release_notes import summarize
-from catalog.resolve import resolve
-from catalog.store import diff_snapshots
-from resolver.http_errors import error_response
-from resolver.pages import views
-from resolver.pages.render import HERE, Context, page
-from resolver.routes.image import PARAMS
+from smcat.catalog.errors import SmcatError
+from smcat.catalog.models import Snapshot
+from smcat.catalog.names import known_regions, partition_of
+from smcat.catalog.release_notes import summarize
+from smcat.catalog.resolve import resolve
+from smcat.catalog.store import diff_snapshots
+from smcat.http_errors import error_response
+from smcat.pages import views
+from smcat.pages.render import HERE, Context, page
+from smcat.routes.image import PARAMS
 
 __all__ = ["FORM_FIELDS", "router"]
 

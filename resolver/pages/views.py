@@ -1,6 +1,6 @@
 """What the pages show, computed from a snapshot: pure functions, no HTML.
 
-Resolution and framework facts come from ``catalog.resolve`` (``list_frameworks``,
+Resolution and framework facts come from ``smcat.catalog.resolve`` (``list_frameworks``,
 ``framework_info``); this module only folds records into rows for people to read. Anything
 that depends on the snapshot alone is cached per snapshot id (a version never changes).
 """
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar, cast
 
-from catalog.models import Conflict, ImageRecord, Snapshot
-from catalog.names import FRAMEWORK_ALIASES, known_regions, partition_of
-from catalog.resolve import framework_info, list_frameworks
-from catalog.versions import sort_key
+from smcat.catalog.models import Conflict, ImageRecord, Snapshot
+from smcat.catalog.names import FRAMEWORK_ALIASES, known_regions, partition_of
+from smcat.catalog.resolve import framework_info, list_frameworks
+from smcat.catalog.versions import sort_key
 
 __all__ = [
     "SOON_DAYS",

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
-from catalog.limits import MAX_VALUE_CHARS
-from catalog.models import Snapshot
-from catalog.names import dns_suffix, known_regions, partition_of
-from catalog.resolve import framework_info, list_frameworks
-from resolver.deps import SnapshotDep
-from resolver.routes.cached import NOT_MODIFIED, cached_json
-from resolver.schemas import ErrorBody
+from smcat.catalog.limits import MAX_VALUE_CHARS
+from smcat.catalog.models import Snapshot
+from smcat.catalog.names import dns_suffix, known_regions, partition_of
+from smcat.catalog.resolve import framework_info, list_frameworks
+from smcat.deps import SnapshotDep
+from smcat.routes.cached import NOT_MODIFIED, cached_json
+from smcat.schemas import ErrorBody
 
 router = APIRouter(tags=["catalogue contents"])
 

@@ -25,14 +25,14 @@ from typing import Any, TypeVar, overload
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from catalog.models import Snapshot
-from catalog.times import age_seconds
-from resolver.catalog_holder import CatalogHolder
-from resolver.deps import HolderDep, SettingsDep
+from smcat.catalog.models import Snapshot
+from smcat.catalog.times import age_seconds
+from smcat.catalog_holder import CatalogHolder
+from smcat.deps import HolderDep, SettingsDep
 
 router = APIRouter(tags=["health"])
 
-#: What ``status.json`` records per source (see ``scrapers.refresh.record_status``).
+#: What ``status.json`` records per source (see ``smcat.scrapers.refresh.record_status``).
 _FRESHNESS = ("last_attempt", "last_success", "last_change", "last_status", "error")
 
 

@@ -2,7 +2,7 @@
 
 The hot path is a dictionary lookup: answers are cached per catalogue version and normalised
 query (parameters sorted), since a catalogue version never changes. Only queries that parse
-(known parameters, values within ``catalog.limits``) are cached, only answers (200) and
+(known parameters, values within ``smcat.catalog.limits``) are cached, only answers (200) and
 no-match errors (404) are kept, and the cache is bounded by bytes (``SMCAT_ANSWER_CACHE_MB``).
 Parameters are parsed here rather than by FastAPI's validation layer, which would cost more
 than the resolution itself; they are still documented in the OpenAPI schema.
@@ -15,14 +15,14 @@ import json
 
 from fastapi import APIRouter, Request, Response
 
-from catalog.errors import InvalidQuery, SmcatError
-from catalog.limits import MAX_QUERY_BYTES, check_query
-from catalog.resolve import Alternative, Resolution, resolve
-from resolver.byte_cache import ByteLRU
-from resolver.conditional import if_none_match
-from resolver.http_errors import PROBLEM_JSON, error_response, problem_response
-from resolver.schemas import ErrorBody, ImageAnswer
-from resolver.verify_log import stored_answer
+from smcat.byte_cache import ByteLRU
+from smcat.catalog.errors import InvalidQuery, SmcatError
+from smcat.catalog.limits import MAX_QUERY_BYTES, check_query
+from smcat.catalog.resolve import Alternative, Resolution, resolve
+from smcat.conditional import if_none_match
+from smcat.http_errors import PROBLEM_JSON, error_response, problem_response
+from smcat.schemas import ErrorBody, ImageAnswer
+from smcat.verify_log import stored_answer
 
 router = APIRouter(tags=["image"])
 

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
-from resolver.deps import SettingsDep
-from resolver.http_errors import ApiError
-from resolver.refresh_jobs import JobRecord, RefreshBusy, RefreshJobs
+from smcat.deps import SettingsDep
+from smcat.http_errors import ApiError
+from smcat.refresh_jobs import JobRecord, RefreshBusy, RefreshJobs
 
 __all__ = ["ApiError", "router"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.errors import InvalidQuery
-from catalog.instances import instance_families, instance_profile
+from smcat.catalog.errors import InvalidQuery
+from smcat.catalog.instances import instance_families, instance_profile
 
 
 @pytest.mark.parametrize(

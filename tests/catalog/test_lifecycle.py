@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from catalog.lifecycle import eol_report
-from catalog.models import ImageRecord
-from catalog.store import make_snapshot
+from smcat.catalog.lifecycle import eol_report
+from smcat.catalog.models import ImageRecord
+from smcat.catalog.store import make_snapshot
 
 TODAY = date(2026, 1, 15)
 

@@ -16,16 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from catalog.errors import RefreshRefused
-from catalog.lock import RefreshLock, this_machine
-from catalog.store import Store
+from smcat.catalog.errors import RefreshRefused
+from smcat.catalog.lock import RefreshLock, this_machine
+from smcat.catalog.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 
 HOLDER = textwrap.dedent(
     """
     import os, sys, tempfile, time
-    from catalog.store import Store
+    from smcat.catalog.store import Store
 
     root = sys.argv[1]
     with Store(root).lock():

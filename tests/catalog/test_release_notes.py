@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from catalog.models import Provenance
-from catalog.release_notes import note_for, predecessor, summarize
-from catalog.store import Store, diff_snapshots, make_snapshot
+from smcat.catalog.models import Provenance
+from smcat.catalog.release_notes import note_for, predecessor, summarize
+from smcat.catalog.store import Store, diff_snapshots, make_snapshot
 from tests.records import P, rec
 
 

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalog.errors import InvalidQuery, NoMatch
-from catalog.models import ImageRecord, Provenance, Snapshot
-from catalog.names import dns_suffix
-from catalog.resolve import Resolution, framework_info, list_frameworks, resolve
-from catalog.store import make_snapshot
+from smcat.catalog.errors import InvalidQuery, NoMatch
+from smcat.catalog.models import ImageRecord, Provenance, Snapshot
+from smcat.catalog.names import dns_suffix
+from smcat.catalog.resolve import Resolution, framework_info, list_frameworks, resolve
+from smcat.catalog.store import make_snapshot
 
 DLC = "763104351884"
 DLC_CN = "727897471807"
@@ -375,7 +375,7 @@ def test_today_defaults_to_the_real_date():
 
 def test_loads_the_store_when_no_snapshot_is_given(monkeypatch, tmp_path):
     """No snapshot=: the default store ($SMCAT_CATALOG) answers, by version or its current one."""
-    from catalog.store import open_store
+    from smcat.catalog.store import open_store
 
     monkeypatch.setenv("SMCAT_CATALOG", str(tmp_path))
     open_store().publish(SNAPSHOT)

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from catalog import resolve as resolve_mod
-from catalog.errors import CatalogError
-from catalog.store import CurrentSnapshot, Store, make_snapshot, open_store
+from smcat.catalog import resolve as resolve_mod
+from smcat.catalog.errors import CatalogError
+from smcat.catalog.store import CurrentSnapshot, Store, make_snapshot, open_store
 
 
 def later(snap, hours: int):
@@ -60,5 +60,5 @@ def test_current_snapshot_rereads_the_pointer_after_the_interval(store: Store):
 def test_a_url_location_is_refused_by_catalog_alone(monkeypatch):
     """``catalog`` never imports boto3: an s3:// store is a clear error there, never a relative path."""
     monkeypatch.setenv("SMCAT_CATALOG", "s3://some-bucket/catalog")
-    with pytest.raises(CatalogError, match=r"s3://some-bucket/catalog.*resolver\.resolve"):
+    with pytest.raises(CatalogError, match=r"s3://some-bucket/catalog.*smcat\.resolve"):
         resolve_mod.resolve("tensorflow", "2.0", "us-east-1")

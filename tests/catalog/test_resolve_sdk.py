@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.errors import InvalidQuery, NoMatch
-from catalog.models import ImageRecord, Provenance, Snapshot
-from catalog.resolve import resolve
+from smcat.catalog.errors import InvalidQuery, NoMatch
+from smcat.catalog.models import ImageRecord, Provenance, Snapshot
+from smcat.catalog.resolve import resolve
 
 DLC = "763104351884"
 GOV = "446045086412"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.errors import InvalidQuery, NoMatch
-from catalog.resolve import resolve
-from catalog.store import Store, shipped_dir
+from smcat.catalog.errors import InvalidQuery, NoMatch
+from smcat.catalog.resolve import resolve
+from smcat.catalog.store import Store, shipped_dir
 
 SHIPPED = Store(shipped_dir()).load()
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from catalog import snapshot_io
-from catalog.errors import CorruptSnapshot
-from catalog.store import open_store, shipped_dir
+from smcat.catalog import snapshot_io
+from smcat.catalog.errors import CorruptSnapshot
+from smcat.catalog.store import open_store, shipped_dir
 
 SHIPPED = open_store(shipped_dir(), with_shipped=False)
 DLC, EVIL = "763104351884", "666666666666"

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from catalog import snapshot_io
-from catalog.errors import CatalogError, RefreshRefused, SnapshotNotFound, StoreWriteFailed
-from catalog.models import Conflict, ImageRecord, Provenance
-from catalog.store import Store, diff_snapshots, make_snapshot
+from smcat.catalog import snapshot_io
+from smcat.catalog.errors import CatalogError, RefreshRefused, SnapshotNotFound, StoreWriteFailed
+from smcat.catalog.models import Conflict, ImageRecord, Provenance
+from smcat.catalog.store import Store, diff_snapshots, make_snapshot
 
 P = Provenance("dlc-image-data", "https://example.test/a.yml", "2026-11-01T00:00:00Z", facts=("tags",))
 DLC = {"us-east-1": "763104351884", "ap-southeast-1": "763104351884", "cn-north-1": "727897471807"}

@@ -16,8 +16,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from catalog import shapes, snapshot_io
-from catalog.errors import (
+from smcat.catalog import shapes, snapshot_io
+from smcat.catalog.errors import (
     BadPointer,
     CatalogError,
     CorruptDocument,
@@ -26,8 +26,8 @@ from catalog.errors import (
     InvalidVersion,
     SnapshotNotFound,
 )
-from catalog.models import Conflict, ImageRecord, Provenance
-from catalog.store import LocalLayer, Store, make_snapshot, shipped_dir
+from smcat.catalog.models import Conflict, ImageRecord, Provenance
+from smcat.catalog.store import LocalLayer, Store, make_snapshot, shipped_dir
 
 SHIPPED_ID = (shipped_dir() / "CURRENT").read_text().strip()
 SHIPPED_TEXT = (shipped_dir() / "snapshots" / f"{SHIPPED_ID}.json").read_text("utf-8")
@@ -334,7 +334,7 @@ class TestShape:
         import tomllib
 
         data = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
-        patterns = data["tool"]["setuptools"]["package-data"]["catalog"]
+        patterns = data["tool"]["setuptools"]["package-data"]["smcat.catalog"]
         for name in ("snapshot", "status"):
             path = shapes.schema_path(name)
             assert path.is_file()

@@ -1,4 +1,4 @@
-"""The one time format, the one duration grammar and the one cache path (catalog.times, catalog.paths)."""
+"""The one time format, duration grammar and cache path (smcat.catalog.times, smcat.catalog.paths)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog.paths import cache_home, http_cache_dir
-from catalog.times import format_iso, now_iso, parse_duration, parse_iso
+from smcat.catalog.paths import cache_home, http_cache_dir
+from smcat.catalog.times import format_iso, now_iso, parse_duration, parse_iso
 
 
 @pytest.mark.parametrize(
@@ -63,7 +63,7 @@ def test_cache_path_follows_xdg_and_falls_back_to_home(monkeypatch, tmp_path):
 def test_refresh_cache_dir_help_states_the_default_the_code_uses():
     from click.testing import CliRunner
 
-    from resolver.cli import cli
+    from smcat.cli import cli
 
     out = CliRunner().invoke(cli, ["refresh", "--help"], terminal_width=200).output
     assert "~/.cache/smcat/http" in out and "<catalog>/http-cache" not in out

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from packaging.version import Version
 
-from catalog.errors import InvalidQuery
-from catalog.versions import parse_image_version, parse_user_version, sort_key, version_matcher
+from smcat.catalog.errors import InvalidQuery
+from smcat.catalog.versions import parse_image_version, parse_user_version, sort_key, version_matcher
 
 IMAGE_VERSIONS = [
     "2.0",

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from catalog.models import Conflict
-from catalog.store import Store, make_snapshot
+from smcat.catalog.models import Conflict
+from smcat.catalog.store import Store, make_snapshot
 from tests.records import rec
 
 

@@ -10,9 +10,9 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from catalog.store import shipped_dir
-from resolver.cli import cli
-from resolver.cli.errors import EXIT_CODES
+from smcat.catalog.store import shipped_dir
+from smcat.cli import cli
+from smcat.cli.errors import EXIT_CODES
 
 #: the members an HTTP error body has (resolver/http_errors.py problem())
 PROBLEM_KEYS = {"type", "title", "status", "detail", "error", "message"}
@@ -187,14 +187,14 @@ def test_exit_codes_are_documented_in_the_readme():
     ],
 )
 def test_plural(n, noun, text):
-    from catalog.plural import plural
+    from smcat.catalog.plural import plural
 
     assert plural(n, noun, "children" if noun == "child" else None) == text
 
 
 def test_no_one_plurals_in_cli_output(catalog):
     """A catalogue with one image, one region, no conflicts: 'show' agrees in number."""
-    from catalog.store import Store, make_snapshot
+    from smcat.catalog.store import Store, make_snapshot
 
     st = Store(catalog)
     snap = st.load()
@@ -209,8 +209,8 @@ def test_no_one_plurals_in_cli_output(catalog):
 
 def test_problem_of_carries_what_an_import_error_says():
     """The importer's errors keep their details (problems, what was created and left) as members."""
-    from resolver.cli.errors import problem_of
-    from resolver.importer.errors import ArchiveRefused, ImportFailed, Problem
+    from smcat.cli.errors import problem_of
+    from smcat.importer.errors import ArchiveRefused, ImportFailed, Problem
 
     body = problem_of(ArchiveRefused("m.tar.gz", Problem("not a tar", "use tar czf", "m.tar.gz")))
     assert body["exit_code"] == 2 and body["status"] == 422 and body["error"] == "archive_refused"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from resolver.cli import cli
+from smcat.cli import cli
 
 BIN = Path(sys.executable).parent
 SMCAT = shutil.which("smcat", path=str(BIN)) or "smcat"

@@ -27,7 +27,7 @@ from botocore.validate import validate_parameters
 from kubernetes_validate.utils import all_versions, major_minor
 from packaging.version import Version
 
-from resolver.cli import cli
+from smcat.cli import cli
 from tests.conftest import ROOT
 
 DEPLOY = ROOT / "deploy"

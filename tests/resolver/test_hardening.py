@@ -22,16 +22,16 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from catalog import store as store_mod
-from catalog.errors import InvalidQuery
-from catalog.limits import MAX_QUERY_BYTES, MAX_VALUE_CHARS, MAX_VERSION_CHARS
-from catalog.resolve import resolve
-from catalog.store import LocalLayer, Store, make_snapshot, shipped_dir
-from catalog.versions import version_matcher
-from resolver.app import create_app
-from resolver.byte_cache import ByteLRU
-from resolver.catalog_holder import CatalogHolder
-from resolver.settings import Settings, token_problem
+from smcat.app import create_app
+from smcat.byte_cache import ByteLRU
+from smcat.catalog import store as store_mod
+from smcat.catalog.errors import InvalidQuery
+from smcat.catalog.limits import MAX_QUERY_BYTES, MAX_VALUE_CHARS, MAX_VERSION_CHARS
+from smcat.catalog.resolve import resolve
+from smcat.catalog.store import LocalLayer, Store, make_snapshot, shipped_dir
+from smcat.catalog.versions import version_matcher
+from smcat.catalog_holder import CatalogHolder
+from smcat.settings import Settings, token_problem
 
 TOKEN = "Zq3v-8XkP2mW9rTb7YnC4hLd"
 
@@ -61,7 +61,7 @@ class TestInputCaps:
         # 200 kB of '1.' then '!': the old regex was quadratic here (100 kB took 45 s in the
         # service). Run in a subprocess so a regression fails on the timeout instead of hanging.
         code = (
-            "from catalog.versions import _VERSION_RE, parse_image_version;"
+            "from smcat.catalog.versions import _VERSION_RE, parse_image_version;"
             "s = '1.' * 100000 + '!';"
             "assert _VERSION_RE.match(s) is None;"
             "assert _VERSION_RE.match('v' + '1.' * 100000 + 'x!') is None;"
@@ -199,8 +199,9 @@ class TestBoundedMemory:
         t0 = datetime(2030, 1, 1, tzinfo=UTC)
         ids = []
         for i in range(store_mod.LOADED_VERSIONS_MAX + 4):
+            # a few images each (distinct contents, distinct ids): the LRU counts versions, not bytes
             snap = make_snapshot(
-                list(base.images[i:]), registries=base.registries, now=t0 + timedelta(hours=i)
+                list(base.images[i : i + 3]), registries=base.registries, now=t0 + timedelta(hours=i)
             )
             st.publish(snap)
             ids.append(snap.id)
@@ -257,7 +258,7 @@ class TestNoDelay:
         assert self._nodelay_of_accepted(H11Protocol) == 0  # the bug this class guards against
 
     def test_the_service_protocol_sets_nodelay(self):
-        from resolver.serving import NoDelayH11Protocol
+        from smcat.serving import NoDelayH11Protocol
 
         assert self._nodelay_of_accepted(NoDelayH11Protocol) != 0
 

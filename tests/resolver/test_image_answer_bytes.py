@@ -7,10 +7,10 @@ import random
 
 import pytest
 
-from catalog.errors import SmcatError
-from catalog.resolve import resolve
-from catalog.store import open_store, shipped_dir
-from resolver.routes.image import answer_bytes
+from smcat.catalog.errors import SmcatError
+from smcat.catalog.resolve import resolve
+from smcat.catalog.store import open_store, shipped_dir
+from smcat.routes.image import answer_bytes
 
 SNAP = open_store(shipped_dir(), with_shipped=False).load()
 

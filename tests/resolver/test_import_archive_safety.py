@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from resolver.importer import ArchiveRefused, ContractError, InvalidImportRequest, check_model, find_problems
-from resolver.importer.layout import collect_entries
-from resolver.importer.limits import ArchiveLimits, parse_size
-from resolver.importer.safety import LinkVerdict, resolve_link
+from smcat.importer import ArchiveRefused, ContractError, InvalidImportRequest, check_model, find_problems
+from smcat.importer.layout import collect_entries
+from smcat.importer.limits import ArchiveLimits, parse_size
+from smcat.importer.safety import LinkVerdict, resolve_link
 from tests.resolver import import_models as m
 
 
@@ -206,6 +206,7 @@ def test_parse_size_refuses(text):
         gzip.compress(b"plain text, gzip-compressed, not a tar" * 20, mtime=0),  # gzip but not tar
         b"",  # empty file
     ],
+    ids=["plain-text", "gzip-not-tar", "empty"],  # the same ids in every pytest-xdist worker
 )
 def test_not_a_tarball_is_one_clear_error(tmp_path, content):
     bad = tmp_path / "notatar.tar.gz"

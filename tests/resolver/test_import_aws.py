@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from resolver.importer import (
+from smcat.importer import (
     BucketMissing,
     ContractError,
     ImportFailed,
@@ -417,8 +417,8 @@ def test_dry_run_with_the_shipped_catalogue(tmp_path):
 
 
 def test_existing_archive_is_uploaded_unchanged(aws, tmp_path, pt_model):
-    from resolver.importer import package_model
-    from resolver.importer.package import file_digest
+    from smcat.importer import package_model
+    from smcat.importer.package import file_digest
 
     session, endpoint = aws
     make_bucket(session, endpoint)

@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from resolver.importer.cli import register
+from smcat.importer.cli import register
 from tests.resolver import import_models as m
 from tests.resolver.conftest import IMAGE, REGION, ROLE
 
@@ -97,7 +97,7 @@ def test_import_error_exit_code(cli, tmp_path):
     assert res.exit_code == 2 and "Invalid instance type" in res.output
 
 
-# One list of framework names (catalog.names): `smcat check -f xgb` and `-f tf` were refused by a
+# One list of framework names (smcat.catalog.names): `smcat check -f xgb` and `-f tf` were refused by a
 # second click.Choice list while `smcat resolve -f xgb` and find_problems(m, "tf") took them.
 @pytest.mark.parametrize(
     ("alias", "make", "framework"),
@@ -128,7 +128,7 @@ def test_check_and_import_refuse_an_unsupported_framework_in_one_line(cli, tmp_p
 
 def test_smcat_resolve_and_check_take_the_same_alias(tmp_path):
     # The two commands through the real `smcat` group, against the shipped catalogue.
-    from resolver.cli import cli as smcat
+    from smcat.cli import cli as smcat
 
     resolved = CliRunner().invoke(smcat, ["resolve", "-f", "xgb", "-v", "1.7-1", "-r", REGION])
     assert resolved.exit_code == 0 and "sagemaker-xgboost:1.7-1" in resolved.output

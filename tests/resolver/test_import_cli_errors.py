@@ -10,7 +10,7 @@ import tarfile
 import pytest
 from click.testing import CliRunner
 
-from resolver.cli import cli
+from smcat.cli import cli
 from tests.resolver import import_models as m
 from tests.resolver.conftest import IMAGE, REGION, ROLE
 

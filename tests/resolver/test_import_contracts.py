@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from catalog.names import FRAMEWORK_ALIASES
-from resolver.importer import ContractError, check_model, find_problems
-from resolver.importer.contracts import FRAMEWORKS, canonical_framework
+from smcat.catalog.names import FRAMEWORK_ALIASES
+from smcat.importer import ContractError, check_model, find_problems
+from smcat.importer.contracts import FRAMEWORKS, canonical_framework
 from tests.resolver import import_models as m
 
 
@@ -141,7 +141,7 @@ def test_huggingface(tmp_path):
 
 def test_missing_paths_and_unknown_framework(tmp_path):
     assert "does not exist" in messages(find_problems(tmp_path / "nope", "pytorch", "2.1"))
-    from catalog.errors import InvalidQuery
+    from smcat.catalog.errors import InvalidQuery
 
     with pytest.raises(InvalidQuery, match="Supported"):
         find_problems(tmp_path, "caffe", "1")
@@ -203,6 +203,6 @@ def test_fifo_in_directory_rejected(tmp_path):
     [(a, f) for a, f in FRAMEWORK_ALIASES.items() if f in FRAMEWORKS],
 )
 def test_every_alias_of_a_checked_framework_is_taken(alias, framework):
-    # find_problems(m, "tf") and the CLI ask the same function, which asks catalog.names
+    # find_problems(m, "tf") and the CLI ask the same function, which asks smcat.catalog.names
     assert canonical_framework(alias) == framework
     assert canonical_framework(alias.upper().replace("-", "_")) == framework

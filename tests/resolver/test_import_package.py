@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from resolver.importer import import_model, package_model
-from resolver.importer.package_cache import ENV_CACHE, KEEP, default_cache_dir
-from resolver.importer.parallel_gzip import CHUNK, ParallelGzipWriter
+from smcat.importer import import_model, package_model
+from smcat.importer.package_cache import ENV_CACHE, KEEP, default_cache_dir
+from smcat.importer.parallel_gzip import CHUNK, ParallelGzipWriter
 from tests.resolver import import_models as m
 from tests.resolver.conftest import IMAGE, REGION, ROLE
 

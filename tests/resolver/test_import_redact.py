@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from resolver.importer.redact import REDACTED, is_secret, redact_params
+from smcat.importer.redact import REDACTED, is_secret, redact_params
 from tests.resolver import import_models as m
 from tests.resolver.test_import_aws import BUCKET, make_bucket, run
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from resolver.importer import BucketMissing, InvalidImportRequest, import_model
-from resolver.importer.validate import validate_role_arn, validate_s3_uri
+from smcat.importer import BucketMissing, InvalidImportRequest, import_model
+from smcat.importer.validate import validate_role_arn, validate_s3_uri
 from tests.resolver import import_models as m
 from tests.resolver.conftest import IMAGE, REGION, ROLE
 from tests.resolver.test_import_aws import Recorder, leftovers, run

@@ -18,7 +18,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
-from catalog.release_notes import summarize
+from smcat.catalog.release_notes import summarize
 from tests.browser import chromium_driver, missing_browser, start_server
 from tests.resolver.pages_catalog import V1, V2, make_store
 

@@ -1,5 +1,6 @@
 """``POST /catalog/refresh`` / ``GET /catalog/refresh/{id}``: auth, start-up refusal, one refresh at a time,
-real refreshes over a copy of the recorded mirror (published, refused), and what the service serves after."""
+real refreshes over the recorded mirror with an edited document overlaid (published, refused),
+and what the service serves after."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from catalog.store import Store, shipped_dir
-from resolver.app import create_app
-from resolver.catalog_holder import CatalogHolder
-from resolver.settings import Settings
-from scrapers.http import mirror_path
+from smcat.app import create_app
+from smcat.catalog.store import Store, shipped_dir
+from smcat.catalog_holder import CatalogHolder
+from smcat.settings import Settings
 from tests.conftest import MIRROR, requires_shared
+from tests.mirror_overlay import MirrorOverlay
 
 TOKEN = "Zq3v-8XkP2mW9rTb7YnC4hLd"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -34,12 +35,10 @@ def store(tmp_path):
 
 @pytest.fixture
 def mirror(tmp_path):
-    """A copy of the recorded upstream sources that a test may change."""
+    """The recorded upstream sources, read through symlinks; ``edit(url)`` gives a real copy to change."""
     if not MIRROR.is_dir():
         pytest.skip(f"recorded upstream sources not found at {MIRROR}")
-    dst = tmp_path / "mirror"
-    shutil.copytree(MIRROR, dst)
-    return dst
+    return MirrorOverlay(MIRROR, tmp_path / "mirror")
 
 
 def make_client(store, tmp_path, mirror=None, **overrides) -> TestClient:
@@ -48,7 +47,7 @@ def make_client(store, tmp_path, mirror=None, **overrides) -> TestClient:
     settings = {
         "refresh_enabled": True,
         "admin_token": TOKEN,
-        "refresh_mirror": str(mirror or tmp_path / "no-mirror"),
+        "refresh_mirror": str(mirror.root if mirror else tmp_path / "no-mirror"),
         "lock_dir": str(tmp_path / "locks"),
         **overrides,
     }
@@ -182,7 +181,7 @@ def test_a_job_whose_worker_died_is_reported_failed(client):
 @requires_shared
 def test_right_token_starts_a_refresh_that_publishes_and_is_served(client, store, mirror):
     old = store.current_id()
-    yml = mirror_path(mirror, TF_YAML)
+    yml = mirror.edit(TF_YAML)
     yml.write_text(
         yml.read_text().replace("tags:\n", 'tags:\n  - "2.19.0-gpu-py312-cu122-ubuntu22.04-sagemaker-v9.9"\n')
     )
@@ -213,7 +212,7 @@ def test_right_token_starts_a_refresh_that_publishes_and_is_served(client, store
 @requires_shared
 def test_a_failed_refresh_keeps_the_served_version_and_shows_in_healthz(client, store, mirror):
     old = store.current_id()
-    mirror_path(mirror, TF_YAML).write_text("tags: [\n  broken yaml: {\n")
+    mirror.edit(TF_YAML).write_text("tags: [\n  broken yaml: {\n")
     r = client.post("/catalog/refresh", headers=AUTH)
     assert r.status_code == 202
     done = wait(client, r.json()["id"])
@@ -247,7 +246,7 @@ def test_a_refresh_running_elsewhere_refuses_a_second_one(client, store):
 def test_two_workers_one_refresh(client, store, tmp_path, mirror):
     """Two service instances (workers) sharing a lock directory: one refresh, both can report it."""
     old = store.current_id()
-    yml = mirror_path(mirror, TF_YAML)
+    yml = mirror.edit(TF_YAML)
     yml.write_text(yml.read_text().replace("tags:\n", 'tags:\n  - "2.19.0-extra-tag"\n'))
     with make_client(Store(store.location), tmp_path, mirror) as other:
         first = client.post("/catalog/refresh", headers=AUTH)

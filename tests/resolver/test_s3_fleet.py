@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog.store import LocalLayer, Store, make_snapshot, shipped_dir
-from resolver.s3_layer import S3Layer
+from smcat.catalog.store import LocalLayer, Store, make_snapshot, shipped_dir
+from smcat.s3_layer import S3Layer
 from tests.conftest import MIRROR, requires_shared
 
 BUCKET = "smcat-fleet"
@@ -30,10 +30,10 @@ PREFIX = "prod/catalog"
 RELOAD_SECONDS = 0.5
 QUERY = "framework=tensorflow&version=2.0&gpu=true&region=ap-southeast-1"
 
-# Registers the S3 layer before the app opens its store, whether or not resolver.app does it itself.
+# Registers the S3 layer before the app opens its store, whether or not smcat.app does it itself.
 BOOT = (
-    "import sys, uvicorn, resolver.stores; "
-    "uvicorn.run('resolver.app:create_app', factory=True, host='127.0.0.1', port=int(sys.argv[1]), "
+    "import sys, uvicorn, smcat.stores; "
+    "uvicorn.run('smcat.app:create_app', factory=True, host='127.0.0.1', port=int(sys.argv[1]), "
     "log_level='warning', access_log=False)"
 )
 
@@ -179,7 +179,7 @@ def test_two_replicas_pick_up_a_new_pointer_without_restart(s3_store, tmp_path):
 def test_the_refresh_command_publishes_to_s3(s3_store, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from resolver.cli import cli
+    from smcat.cli import cli
 
     store, url = s3_store
     prefix = f"cli-{uuid.uuid4().hex[:8]}"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from catalog.errors import CatalogError
-from catalog.store import LocalLayer, Store, make_snapshot, shipped_dir
-from resolver.s3_layer import POLL_TIMEOUTS, S3Layer, parse_s3_url
-from resolver.stores import normalize_location, open_any_store
+from smcat.catalog.errors import CatalogError
+from smcat.catalog.store import LocalLayer, Store, make_snapshot, shipped_dir
+from smcat.s3_layer import POLL_TIMEOUTS, S3Layer, parse_s3_url
+from smcat.stores import normalize_location, open_any_store
 from tests.conftest import MIRROR, requires_shared
 
 BUCKET = "smcat-catalog"
@@ -110,12 +110,26 @@ def test_read_write_and_list(s3):
 
 
 def test_snapshot_ids_paginates(s3):
+    """A listing longer than one ListObjectsV2 page is read to the end. S3 pages at 1,000 keys;
+    here the bucket pages at 3 (``MaxKeys`` set on every listing request), so a few keys span
+    several pages, some of them holding keys that are not snapshots."""
     layer = s3("many")
-    for i in range(1005):  # more than one ListObjectsV2 page (1000 keys)
-        layer.client.put_object(
-            Bucket=BUCKET, Key=f"many/snapshots/20250101T{i:06d}Z-00000000.json", Body=b""
-        )
-    assert len(layer.snapshot_ids()) == 1005
+    pages: list[int] = []
+
+    def small_pages(params, **_):
+        params["MaxKeys"] = min(params.get("MaxKeys", 1000), 3)
+
+    layer.client.meta.events.register("before-parameter-build.s3.ListObjectsV2", small_pages)
+    layer.client.meta.events.register(
+        "after-call.s3.ListObjectsV2", lambda parsed, **_: pages.append(parsed.get("KeyCount", 0))
+    )
+    ids = [f"20250101T{i:06d}Z-00000000" for i in range(10)]
+    for sid in ids:
+        layer.client.put_object(Bucket=BUCKET, Key=f"many/snapshots/{sid}.json", Body=b"")
+    layer.client.put_object(Bucket=BUCKET, Key="many/snapshots/notes.txt", Body=b"")
+    layer.client.put_object(Bucket=BUCKET, Key="many/snapshots/old/20240101T000000Z-00000000.json", Body=b"")
+    assert sorted(layer.snapshot_ids()) == ids
+    assert pages == [3, 3, 3, 3]  # 12 keys: every page was read
 
 
 def test_pointer_poll_is_a_conditional_get(s3):
@@ -249,9 +263,9 @@ def test_normalize_location(given, expected):
 
 
 def test_importing_the_store_layer_does_not_import_boto3():
-    """Explicit dispatch: importing ``resolver.stores`` fills no registry and loads no boto3."""
+    """Explicit dispatch: importing ``smcat.stores`` fills no registry and loads no boto3."""
     code = (
-        "import sys, resolver, resolver.stores, resolver.s3_layer, resolver.current, catalog.store as s;"
+        "import sys, smcat, smcat.stores, smcat.s3_layer, smcat.current, smcat.catalog.store as s;"
         "assert 's3' not in s.LAYER_FACTORIES;"
         "assert 'boto3' not in sys.modules and 'botocore' not in sys.modules, 'boto3 imported'"
     )
@@ -260,8 +274,8 @@ def test_importing_the_store_layer_does_not_import_boto3():
 
 @requires_shared
 def test_refresh_publishes_into_s3(s3, tmp_path):
-    from scrapers.http import Fetcher
-    from scrapers.refresh import run_refresh
+    from smcat.scrapers.http import Fetcher
+    from smcat.scrapers.refresh import run_refresh
 
     layer = s3("prod/catalog")
     store = Store(layer, lock_dir=tmp_path / "locks")  # an empty S3 catalogue: the refresh must publish

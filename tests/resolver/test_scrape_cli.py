@@ -6,8 +6,8 @@ import json
 
 from click.testing import CliRunner
 
-from resolver.cli import cli
-from scrapers.registry import SCRAPERS
+from smcat.cli import cli
+from smcat.scrapers.registry import SCRAPERS
 from tests.conftest import FIXTURES
 
 HTML_PAGE = FIXTURES / "aws_docs_ecr_paths" / "html" / "ecr-ap-southeast-1.html"

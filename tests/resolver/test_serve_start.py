@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from resolver.serving import describe_age, start_line
+from smcat.serving import describe_age, start_line
 from tests.resolver.servers import SMCAT, clean_env, free_port, get
 
 

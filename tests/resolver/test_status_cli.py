@@ -9,9 +9,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from catalog.store import Store, shipped_dir
-from resolver.cli import output, status_cmds
-from resolver.cli.status_cmds import parse_within
+from smcat.catalog.store import Store, shipped_dir
+from smcat.cli import output, status_cmds
+from smcat.cli.status_cmds import parse_within
 
 
 @pytest.fixture

@@ -14,10 +14,10 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from catalog.errors import InvalidQuery
-from catalog.store import Store, make_snapshot
-from resolver.verify import ImageRef, Verification, Verifier, parse_image_uri, verify
-from resolver.verify_log import VerificationLog, catalog_targets, verify_many
+from smcat.catalog.errors import InvalidQuery
+from smcat.catalog.store import Store, make_snapshot
+from smcat.verify import ImageRef, Verification, Verifier, parse_image_uri, verify
+from smcat.verify_log import VerificationLog, catalog_targets, verify_many
 from tests.resolver import ecr_registry as reg
 from tests.resolver.ecr_registry import REGION
 
@@ -235,8 +235,8 @@ def test_aws_endpoint_url_from_the_environment_is_honoured(ecr, monkeypatch):
 
 
 def test_verify_a_resolution_carries_the_image_key(ecr):
-    from catalog.resolve import resolve
-    from catalog.store import open_store
+    from smcat.catalog.resolve import resolve
+    from smcat.catalog.store import open_store
 
     session, url, client = ecr
     res = resolve("pytorch", "2.6", REGION, gpu=True, snapshot=open_store("/nonexistent-smcat").load())
@@ -338,7 +338,7 @@ def test_verify_many_in_order_then_from_the_log_with_zero_requests(ecr, tmp_path
 
 
 def test_catalog_targets_and_registry_conflicts(tmp_path):
-    from catalog.models import ImageRecord, Provenance
+    from smcat.catalog.models import ImageRecord, Provenance
 
     prov = Provenance("sdk", "https://example.test/sdk.json", "2026-11-01T00:00:00Z")
     recs = [

@@ -11,14 +11,14 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from catalog.store import Store, shipped_dir
-from resolver.app import create_app
-from resolver.catalog_holder import CatalogHolder
-from resolver.cli import cli
-from resolver.importer import import_model
-from resolver.settings import Settings
-from resolver.verify import ImageMissing, VerificationUnavailable
-from resolver.verify_log import VerificationLog
+from smcat.app import create_app
+from smcat.catalog.store import Store, shipped_dir
+from smcat.catalog_holder import CatalogHolder
+from smcat.cli import cli
+from smcat.importer import import_model
+from smcat.settings import Settings
+from smcat.verify import ImageMissing, VerificationUnavailable
+from smcat.verify_log import VerificationLog
 from tests.resolver import ecr_registry as reg
 from tests.resolver import import_models as m
 from tests.resolver.ecr_registry import REGION
@@ -156,7 +156,7 @@ Q = f"/image?framework=pytorch&version=2.6&gpu=true&region={REGION}"
 
 
 def _record(store, hours_ago: float, status: str = "exists") -> str:
-    from resolver.verify import Verification
+    from smcat.verify import Verification
 
     when = (
         (datetime.now(UTC) - timedelta(hours=hours_ago)).isoformat(timespec="seconds").replace("+00:00", "Z")

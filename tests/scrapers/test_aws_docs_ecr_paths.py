@@ -1,4 +1,4 @@
-"""scrapers.aws_docs_ecr_paths: the AWS docs "Docker Registry Paths and Example Code" pages."""
+"""smcat.scrapers.aws_docs_ecr_paths: the AWS docs "Docker Registry Paths and Example Code" pages."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog.errors import ParseError
-from scrapers import aws_docs_ecr_paths as ecr
+from smcat.catalog.errors import ParseError
+from smcat.scrapers import aws_docs_ecr_paths as ecr
 from tests.conftest import FIXTURES, MIRROR, requires_shared
 
 HERE = FIXTURES / "aws_docs_ecr_paths"

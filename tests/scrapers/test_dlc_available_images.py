@@ -1,4 +1,4 @@
-"""scrapers.dlc_available_images: every format of available_images.md since 2020, the stub, breakage."""
+"""smcat.scrapers.dlc_available_images: every format of available_images.md since 2020, the stub, breakage."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
-from catalog.errors import ParseError
-from catalog.models import ParseResult
-from scrapers import dlc_available_images as dai
+from smcat.catalog.errors import ParseError
+from smcat.catalog.models import ParseResult
+from smcat.scrapers import dlc_available_images as dai
 from tests.conftest import FIXTURES, MIRROR, requires_shared
 
 FIX = FIXTURES / "dlc_available_images"

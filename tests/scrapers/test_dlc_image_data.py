@@ -1,4 +1,4 @@
-"""scrapers.dlc_image_data: the GitHub trees listing and the per-image YAML files."""
+"""smcat.scrapers.dlc_image_data: the GitHub trees listing and the per-image YAML files."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from catalog.errors import ParseError
-from catalog.models import ImageRecord, Provenance
-from scrapers import dlc_image_data
-from scrapers.dlc_image_data import TREE_URL, URL_PATTERN, parse
+from smcat.catalog.errors import ParseError
+from smcat.catalog.models import ImageRecord, Provenance
+from smcat.scrapers import dlc_image_data
+from smcat.scrapers.dlc_image_data import TREE_URL, URL_PATTERN, parse
 from tests.conftest import FIXTURES, MIRROR, mirror_file, requires_shared
 
 HERE = FIXTURES / "dlc_image_data"

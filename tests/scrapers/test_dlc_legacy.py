@@ -1,11 +1,11 @@
-"""scrapers.dlc_legacy: GA / end-of-patch dates of retired framework versions."""
+"""smcat.scrapers.dlc_legacy: GA / end-of-patch dates of retired framework versions."""
 
 from __future__ import annotations
 
 import pytest
 
-from catalog.errors import ParseError
-from scrapers.dlc_legacy import URL, URL_PATTERN, parse
+from smcat.catalog.errors import ParseError
+from smcat.scrapers.dlc_legacy import URL, URL_PATTERN, parse
 from tests.conftest import FIXTURES, mirror_file, requires_shared
 
 HERE = FIXTURES / "dlc_legacy"

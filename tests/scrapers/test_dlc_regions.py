@@ -1,12 +1,12 @@
-"""scrapers.dlc_regions: region -> registry account tables of region_availability.md."""
+"""smcat.scrapers.dlc_regions: region -> registry account tables of region_availability.md."""
 
 from __future__ import annotations
 
 import pytest
 
-from catalog.errors import ParseError
-from catalog.models import Provenance, RegistryAccount
-from scrapers.dlc_regions import URL, URL_PATTERN, family_of, parse
+from smcat.catalog.errors import ParseError
+from smcat.catalog.models import Provenance, RegistryAccount
+from smcat.scrapers.dlc_regions import URL, URL_PATTERN, family_of, parse
 from tests.conftest import FIXTURES, mirror_file, requires_shared
 
 HERE = FIXTURES / "dlc_regions"

@@ -14,8 +14,8 @@ import responses
 import urllib3
 from responses import matchers
 
-from catalog.errors import SourceError
-from scrapers.http import (
+from smcat.catalog.errors import SourceError
+from smcat.scrapers.http import (
     Document,
     Fetcher,
     default_user_agent,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from catalog.models import ImageRecord, ParseResult, Provenance, RegistryAccount
-from scrapers.merge import MergeInput, merge
+from smcat.catalog.models import ImageRecord, ParseResult, Provenance, RegistryAccount
+from smcat.scrapers.merge import MergeInput, merge
 
 YAML = Provenance("dlc-image-data", "https://raw.test/tf.yml", "t")
 AVAIL = Provenance("dlc-available-images", "https://raw.test/available_images.md", "t")

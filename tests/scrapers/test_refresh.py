@@ -18,12 +18,13 @@ import requests
 import responses
 from click.testing import CliRunner
 
-from catalog.store import Store, open_store
-from resolver.cli import cli
-from scrapers.http import Fetcher, make_session, mirror_path, prefix_rewriter
-from scrapers.refresh import run_refresh
+from smcat.catalog.store import Store, open_store
+from smcat.cli import cli
+from smcat.scrapers.http import Fetcher, make_session, mirror_path, prefix_rewriter
+from smcat.scrapers.refresh import run_refresh
 from tests.conftest import MIRROR, requires_shared
 from tests.httpserver import serve_directory
+from tests.mirror_overlay import MirrorOverlay
 
 pytestmark = requires_shared
 
@@ -104,19 +105,27 @@ def test_an_unchanged_upstream_costs_no_downloads_and_publishes_nothing(publishe
     assert fetcher.stats.not_modified == docs  # every document of the second run was a 304
 
 
-@pytest.fixture
-def good_catalog(tmp_path):
-    root = tmp_path / "catalog"
+@pytest.fixture(scope="module")
+def good_template(tmp_path_factory):
+    """The good catalogue, built by one real refresh from the mirror once per module."""
+    root = tmp_path_factory.mktemp("good") / "catalog"
     report = run_refresh(Store(root), Fetcher(mirror=MIRROR))
-    assert report.outcome == "published"
+    assert report.outcome == "published", report.reason
+    return root
+
+
+@pytest.fixture
+def good_catalog(good_template, tmp_path):
+    """A private copy of the good catalogue, for a test whose refresh may (wrongly) change it."""
+    root = tmp_path / "catalog"
+    shutil.copytree(good_template, root, ignore=shutil.ignore_patterns("locks"))
     return root
 
 
 @pytest.fixture
 def broken_mirror(tmp_path):
-    dst = tmp_path / "mirror"
-    shutil.copytree(MIRROR, dst)
-    return dst
+    """The recorded mirror, read through symlinks; ``edit`` gives a real copy of one document."""
+    return MirrorOverlay(MIRROR, tmp_path / "mirror")
 
 
 BROKEN = {
@@ -142,10 +151,10 @@ BROKEN = {
 @pytest.mark.parametrize("fault", sorted(BROKEN))
 def test_a_broken_document_refuses_the_refresh_and_keeps_the_catalogue(fault, good_catalog, broken_mirror):
     url, breaker = BROKEN[fault]
-    path = mirror_path(broken_mirror, url)
+    path = broken_mirror.edit(url)
     path.write_text(breaker(path.read_text("utf-8")), "utf-8")
     before = tree_digest(good_catalog)
-    report = run_refresh(Store(good_catalog), Fetcher(mirror=broken_mirror))
+    report = run_refresh(Store(good_catalog), Fetcher(mirror=broken_mirror.root))
     assert report.outcome == "refused"
     failed = [s for s in report.sources if s.status == "failed"]
     assert len(failed) == 1
@@ -199,23 +208,23 @@ def test_an_http_fault_refuses_the_refresh(fault, good_catalog, tmp_path):
 
 
 def test_losing_many_images_is_refused_unless_forced(good_catalog, broken_mirror):
-    tree = broken_mirror / "api.github.com/repos/aws/deep-learning-containers/git/trees/main"
+    tree = broken_mirror.edit_file("api.github.com/repos/aws/deep-learning-containers/git/trees/main")
     doc = json.loads(tree.read_text())
     doc["tree"] = [e for e in doc["tree"] if "pytorch" not in e["path"] and "vllm" not in e["path"]]
     tree.write_text(json.dumps(doc))
     # and the SDK's configuration stops listing PyTorch and TensorFlow (both branches)
-    for listing in (broken_mirror / "api.github.com/repos/aws/sagemaker-python-sdk/contents").rglob(
-        "image_uri_config"
-    ):
+    sdk = "api.github.com/repos/aws/sagemaker-python-sdk/contents"
+    for recorded in (MIRROR / sdk).rglob("image_uri_config"):
+        listing = broken_mirror.edit_file(recorded.relative_to(MIRROR))
         entries = json.loads(listing.read_text())
         listing.write_text(
             json.dumps([e for e in entries if e["name"] not in ("pytorch.json", "tensorflow.json")])
         )
     before = tree_digest(good_catalog)
-    report = run_refresh(Store(good_catalog), Fetcher(mirror=broken_mirror))
+    report = run_refresh(Store(good_catalog), Fetcher(mirror=broken_mirror.root))
     assert report.outcome == "refused" and "limit" in report.reason
     assert tree_digest(good_catalog) == before
-    forced = run_refresh(Store(good_catalog), Fetcher(mirror=broken_mirror), force=True)
+    forced = run_refresh(Store(good_catalog), Fetcher(mirror=broken_mirror.root), force=True)
     assert forced.outcome == "published" and forced.diff.removed
 
 
@@ -227,11 +236,11 @@ def test_cli_refresh_exit_codes_and_json(tmp_path, broken_mirror):
     assert same.exit_code == 0, same.output
     assert json.loads(same.stdout)["outcome"] == "unchanged"
     # upstream adds a tag: a new version is published, and the diff names the changed image
-    yml = mirror_path(broken_mirror, TF_YAML)
+    yml = broken_mirror.edit(TF_YAML)
     yml.write_text(
         yml.read_text().replace("tags:\n", 'tags:\n  - "2.19.0-gpu-py312-cu122-ubuntu22.04-sagemaker-v9.9"\n')
     )
-    new = runner.invoke(cli, ["refresh", "--mirror", str(broken_mirror), "--catalog", cat, "--json"])
+    new = runner.invoke(cli, ["refresh", "--mirror", str(broken_mirror.root), "--catalog", cat, "--json"])
     assert new.exit_code == 0, new.output
     out = json.loads(new.stdout)
     assert out["outcome"] == "published"
@@ -239,18 +248,19 @@ def test_cli_refresh_exit_codes_and_json(tmp_path, broken_mirror):
     assert "tensorflow-inference|2.19.0|inference|gpu" in out["diff"]["changed"][0]["image"]
     # upstream breaks: refused with exit 4, the message names the source
     yml.write_text("")
-    bad = runner.invoke(cli, ["refresh", "--mirror", str(broken_mirror), "--catalog", cat])
+    bad = runner.invoke(cli, ["refresh", "--mirror", str(broken_mirror.root), "--catalog", cat])
     assert bad.exit_code == 4
     assert "refused" in bad.stderr and "dlc-image-data" in bad.stderr
     assert open_store(cat).current_id() == out["snapshot"]
 
 
 def test_the_shipped_snapshot_is_current_with_the_mirror():
-    from scrapers.shipped import build_from_mirror
+    from smcat.scrapers.shipped import build_from_mirror
 
     rebuilt, reports = build_from_mirror(MIRROR)
     assert all(r.status == "ok" for r in reports)
     shipped = open_store("/nonexistent-smcat-user-dir").load()
     assert shipped.content_hash == rebuilt.content_hash, (
-        "the shipped catalogue is stale: run 'python -m scrapers.shipped --mirror ../shared/sources/mirror'"
+        "the shipped catalogue is stale: run "
+        "'python -m smcat.scrapers.shipped --mirror ../shared/sources/mirror'"
     )

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from catalog.store import LocalLayer, Store
-from scrapers import dlc_regions
-from scrapers.http import Fetcher, mirror_path
-from scrapers.refresh import run_refresh
-from scrapers.registry import get
+from smcat.catalog.store import LocalLayer, Store
+from smcat.scrapers import dlc_regions
+from smcat.scrapers.http import Fetcher, mirror_path
+from smcat.scrapers.refresh import run_refresh
+from smcat.scrapers.registry import get
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 YAML_URL = (

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from scrapers import dlc_image_data
-from scrapers.http import Fetcher
-from scrapers.refresh import MAX_DOCUMENTS_PER_SOURCE, collect
-from scrapers.registry import get
+from smcat.scrapers import dlc_image_data
+from smcat.scrapers.http import Fetcher
+from smcat.scrapers.refresh import MAX_DOCUMENTS_PER_SOURCE, collect
+from smcat.scrapers.registry import get
 from tests.conftest import MIRROR, requires_shared
 
 
@@ -53,7 +53,7 @@ def test_libyaml_and_the_pure_python_loader_agree_on_every_mirrored_document():
     ],
 )
 def test_syntax_errors_are_still_parse_errors(text):
-    from catalog.errors import ParseError
+    from smcat.catalog.errors import ParseError
 
     with pytest.raises(ParseError, match="YAML syntax error"):
         dlc_image_data._load_yaml(text, "https://example.test/x.yml")

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from scrapers.scheduler import backoff_delay, parse_interval, run_every
+from smcat.scrapers.scheduler import backoff_delay, parse_interval, run_every
 
 H = 3600.0
 

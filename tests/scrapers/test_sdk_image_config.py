@@ -1,4 +1,4 @@
-"""scrapers.sdk_image_config: the SageMaker SDK's image_uri_config files, as golden files.
+"""smcat.scrapers.sdk_image_config: the SageMaker SDK's image_uri_config files, as golden files.
 
 Each ``tests/fixtures/sdk_image_config/<case>.json`` is a hand-written file in the SDK's format; the
 records it parses to are compared with ``<case>.expected.json`` beside it. After a deliberate change
@@ -14,10 +14,10 @@ import os
 
 import pytest
 
-from catalog.errors import ParseError
-from catalog.models import ImageRecord
-from scrapers import sdk_image_config as sdk
-from scrapers.registry import scraper_for_url
+from smcat.catalog.errors import ParseError
+from smcat.catalog.models import ImageRecord
+from smcat.scrapers import sdk_image_config as sdk
+from smcat.scrapers.registry import scraper_for_url
 from tests.conftest import FIXTURES, SOURCES, requires_shared
 
 HERE = FIXTURES / "sdk_image_config"

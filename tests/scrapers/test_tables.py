@@ -1,11 +1,11 @@
-"""scrapers.tables: markdown and HTML tables as rows keyed by normalized column names."""
+"""smcat.scrapers.tables: markdown and HTML tables as rows keyed by normalized column names."""
 
 from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
 
-from scrapers.tables import column, html_tables, loose, markdown_tables, normalize_header, unescape_md
+from smcat.scrapers.tables import column, html_tables, loose, markdown_tables, normalize_header, unescape_md
 
 MARKDOWN = r"""# Page title<a name="page"></a>
 
