@@ -38,8 +38,9 @@ __all__ = [
 
 Region = NewType("Region", str)
 
-# possessive (``++``): each ``-word`` can match one way only, so a mismatch fails in linear time
-_REGION_RE = re.compile(r"^[a-z]{2,4}(?:-[a-z]++)++-\d{1,2}$")
+# each ``-word`` can match one way only (a word never holds a ``-``) and there are at most four:
+# a mismatch fails in linear time
+_REGION_RE = re.compile(r"^[a-z]{2,4}(?:-[a-z]+){1,4}-\d{1,2}$")
 
 #: What people type -> the SageMaker SDK's framework name.
 FRAMEWORK_ALIASES: dict[str, str] = {
