@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING
 
 from catalog.errors import InvalidQuery, NoMatch
 from catalog.instances import instance_profile
-from catalog.limits import check_query
+from catalog.limits import MAX_VERSION_CHARS, check_query
 from catalog.models import ImageRecord, Provenance, Snapshot
 from catalog.names import NEURON_FRAMEWORKS, canonical_framework, dns_suffix, is_known_region, unknown_region
 from catalog.versions import parse_image_version, parse_user_version, sort_key, version_matcher
@@ -67,6 +67,7 @@ __all__ = [
 MAX_ALTERNATIVES = 10
 _INDEX_CACHE_SIZE = 8
 _MATCH_CACHE_SIZE = 1024
+_NORMALISED_CACHE_SIZE = 4096
 
 #: Processor asked for -> the record processors that satisfy it.
 _PROCESSOR_SETS: dict[str, frozenset[str]] = {
@@ -389,10 +390,12 @@ class _Index:
     framework only. ``warm()`` builds everything (the service does it before swapping a version in).
     """
 
-    __slots__ = ("frameworks", "regions", "repositories", "scopes", "snapshot")
+    __slots__ = ("frameworks", "normalised", "regions", "repositories", "scopes", "snapshot")
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
+        #: a query's spelling (all but version, region and image filters) -> ``_normalise``'s answer
+        self.normalised: dict[tuple, tuple] = {}
         raw: dict[str, list[tuple[ImageRecord, dict[str, str], tuple[str, ...]]]] = {}
         self.repositories: dict[str, str] = {}
         self.scopes: set[str] = set()
@@ -766,50 +769,24 @@ def _frameworks_to_search(
     return [fw]
 
 
-def resolve(
+def _normalise(
+    idx: _Index,
     framework: str,
-    version: str = "latest",
-    region: str | None = None,
-    *,
-    image_scope: str = "inference",
-    gpu: bool | None = None,
-    processor: str | None = None,
-    instance_type: str | None = None,
-    py_version: str | None = None,
-    cuda: str | None = None,
-    os: str | None = None,
-    platform: str | None = None,
-    base_framework_version: str | None = None,
-    accelerator_type: str | None = None,
-    inference_tool: str | None = None,
-    container_version: str | None = None,
-    sdk_version: str | None = None,
-    serverless: bool = False,
-    tag_style: str = "pinned",
-    snapshot: Snapshot | None = None,
-    catalog_version: str | None = None,
-    today: date | None = None,
-) -> Resolution:
-    """The image URI for a query, and why. Raises InvalidQuery (malformed) or NoMatch (nothing fits).
-
-    The parameters the SageMaker SDK's ``image_uris.retrieve()`` takes keep their names:
-    ``base_framework_version`` (Hugging Face: ``pytorch2.1.0``), ``accelerator_type`` (Elastic
-    Inference, the ``eia`` scope: only when asked), ``inference_tool`` (``neuron``/``neuronx``),
-    ``container_version``, ``sdk_version`` (Neuron SDK) and ``serverless`` (CPU). ``region`` defaults
-    like boto3 (``AWS_REGION``, ``AWS_DEFAULT_REGION``, the profile); the answer says which.
-    ``tag_style="moving"`` answers with the SDK-style moving tag where one is known (``uri`` is
-    then ``moving_uri``; ``pinned_uri`` keeps the pinned one).
-    """
-    check_query(  # length caps first: no parser below ever sees an unbounded string
-        framework=framework, version=version, region=region, image_scope=image_scope, processor=processor,
-        instance_type=instance_type, py_version=py_version, cuda=cuda, os=os, platform=platform,
-        catalog_version=catalog_version, base_framework_version=base_framework_version,
-        accelerator_type=accelerator_type, inference_tool=inference_tool,
-        container_version=container_version, sdk_version=sdk_version, tag_style=tag_style,
-    )  # fmt: skip
-    if snapshot is None:
-        snapshot = _default_snapshot(catalog_version)
-    idx = _index_for(snapshot)
+    image_scope: str,
+    gpu: bool | None,
+    processor: str | None,
+    instance_type: str | None,
+    cuda: str | None,
+    os: str | None,
+    platform: str | None,
+    accelerator_type: str | None,
+    inference_tool: str | None,
+    serverless: bool,
+    tag_style: str,
+) -> tuple:
+    """The query's framework, scope, processor constraint, tool, CUDA, OS and platform, checked and
+    normalised (raises InvalidQuery in the order ``resolve`` documents); the processor as given,
+    ``cpu`` for a serverless query that names none."""
     fw = _framework(idx, framework)
     if tag_style not in ("pinned", "moving"):
         raise InvalidQuery(
@@ -857,6 +834,79 @@ def resolve(
                 field="image_scope",
             )
         scope, arch = scope.removesuffix("_graviton").removesuffix("-graviton"), "arm64"
+    return fw, scope, accepted, arch, tool, cuda_n, os_n, plat, processor
+
+
+def resolve(
+    framework: str,
+    version: str = "latest",
+    region: str | None = None,
+    *,
+    image_scope: str = "inference",
+    gpu: bool | None = None,
+    processor: str | None = None,
+    instance_type: str | None = None,
+    py_version: str | None = None,
+    cuda: str | None = None,
+    os: str | None = None,
+    platform: str | None = None,
+    base_framework_version: str | None = None,
+    accelerator_type: str | None = None,
+    inference_tool: str | None = None,
+    container_version: str | None = None,
+    sdk_version: str | None = None,
+    serverless: bool = False,
+    tag_style: str = "pinned",
+    snapshot: Snapshot | None = None,
+    catalog_version: str | None = None,
+    today: date | None = None,
+) -> Resolution:
+    """The image URI for a query, and why. Raises InvalidQuery (malformed) or NoMatch (nothing fits).
+
+    The parameters the SageMaker SDK's ``image_uris.retrieve()`` takes keep their names:
+    ``base_framework_version`` (Hugging Face: ``pytorch2.1.0``), ``accelerator_type`` (Elastic
+    Inference, the ``eia`` scope: only when asked), ``inference_tool`` (``neuron``/``neuronx``),
+    ``container_version``, ``sdk_version`` (Neuron SDK) and ``serverless`` (CPU). ``region`` defaults
+    like boto3 (``AWS_REGION``, ``AWS_DEFAULT_REGION``, the profile); the answer says which.
+    ``tag_style="moving"`` answers with the SDK-style moving tag where one is known (``uri`` is
+    then ``moving_uri``; ``pinned_uri`` keeps the pinned one).
+    """
+    values = (
+        framework, version, region, image_scope, processor, instance_type, py_version, cuda, os, platform,
+        catalog_version, base_framework_version, accelerator_type, inference_tool, container_version,
+        sdk_version, tag_style,
+    )  # fmt: skip
+    if any(isinstance(v, str) and len(v) > MAX_VERSION_CHARS for v in values):  # the smallest cap
+        check_query(  # length caps first: no parser below ever sees an unbounded string
+            framework=framework, version=version, region=region, image_scope=image_scope,
+            processor=processor, instance_type=instance_type, py_version=py_version, cuda=cuda, os=os,
+            platform=platform, catalog_version=catalog_version,
+            base_framework_version=base_framework_version, accelerator_type=accelerator_type,
+            inference_tool=inference_tool, container_version=container_version, sdk_version=sdk_version,
+            tag_style=tag_style,
+        )  # fmt: skip
+    if snapshot is None:
+        snapshot = _default_snapshot(catalog_version)
+    idx = _index_for(snapshot)
+    # everything but the version, the region and the per-image filters, normalised once per spelling
+    key = (
+        framework, image_scope, gpu, type(gpu), processor, instance_type, cuda, os, platform,
+        accelerator_type, inference_tool, serverless, type(serverless), tag_style,
+    )  # fmt: skip
+    try:
+        norm = idx.normalised.get(key)
+    except TypeError:  # an unhashable value: normalising it says what is wrong with it
+        key, norm = None, None
+    if norm is None:
+        norm = _normalise(
+            idx, framework, image_scope, gpu, processor, instance_type, cuda, os, platform,
+            accelerator_type, inference_tool, serverless, tag_style,
+        )  # fmt: skip
+        if key is not None:
+            if len(idx.normalised) >= _NORMALISED_CACHE_SIZE:
+                idx.normalised.clear()
+            idx.normalised[key] = norm
+    fw, scope, accepted, arch, tool, cuda_n, os_n, plat, processor = norm
     if version is None:
         version = "latest"
     elif isinstance(version, int | float) and not isinstance(version, bool):
