@@ -209,6 +209,7 @@ class _Entry:
         "os",
         "platform",
         "processor",
+        "provenance",
         "py",
         "record",
         "spellings",
@@ -228,6 +229,7 @@ class _Entry:
         self.derived = record.derived_tags
         self.uris: dict[str, str] = {}
         self.alts: dict[str, Alternative] = {}
+        self.provenance: dict[str, tuple[Provenance, ...]] = {}
         #: how the SDK lets users spell this image's version (its aliases): exact names, not families
         self.spellings = frozenset(k.split("/", 1)[0].lower() for k, _ in record.sdk_tags)
 
@@ -238,6 +240,15 @@ class _Entry:
             u = f"{self.accounts[region]}.dkr.ecr.{region}.{_suffix(region)}/{r.repository}:{r.tags[0]}"
             self.uris[region] = u
         return u
+
+    def provenance_in(self, region: str) -> tuple[Provenance, ...]:
+        """The record's provenance that speaks for ``region``: a document that speaks for one region
+        (a docs page) is evidence only for that region."""
+        p = self.provenance.get(region)
+        if p is None:
+            p = tuple(x for x in self.record.provenance if x.region in (None, region))
+            self.provenance[region] = p
+        return p
 
     def alternative(self, region: str) -> Alternative:
         a = self.alts.get(region)
@@ -876,7 +887,12 @@ def resolve(
         catalog_version, base_framework_version, accelerator_type, inference_tool, container_version,
         sdk_version, tag_style,
     )  # fmt: skip
-    if any(isinstance(v, str) and len(v) > MAX_VERSION_CHARS for v in values):  # the smallest cap
+    long_value = False
+    for v in values:  # a plain loop, no generator: this runs on every call
+        if isinstance(v, str) and len(v) > MAX_VERSION_CHARS:  # the smallest cap: this one may fail
+            long_value = True
+            break
+    if long_value:
         check_query(  # length caps first: no parser below ever sees an unbounded string
             framework=framework, version=version, region=region, image_scope=image_scope,
             processor=processor, instance_type=instance_type, py_version=py_version, cuda=cuda, os=os,
@@ -994,8 +1010,7 @@ def resolve(
         os=rec.os,
         platform=rec.platform,
         lifecycle=_lifecycle(bucket, best, region, today),
-        # a document that speaks for one region (a docs page) is evidence only for that region
-        provenance=tuple(p for p in rec.provenance if p.region in (None, region)),
+        provenance=best.provenance_in(region),
         catalog_version=snapshot.id,
         alternatives=tuple([e.alternative(region) for e in hits[1:]]),
         record=rec,
