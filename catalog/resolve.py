@@ -581,7 +581,7 @@ def _processor_constraint(
     arch: str | None = None
     said: list[str] = []
     if processor is not None:
-        p = processor.strip().lower() if isinstance(processor, str) else processor
+        p = processor.strip().lower() if isinstance(processor, str) else None  # a list is no processor
         if p not in _PROCESSOR_SETS:
             raise InvalidQuery(
                 f"Invalid processor: {processor!r}. Expected one of: {', '.join(_PROCESSOR_SETS)}.",

@@ -51,3 +51,10 @@ def test_long_value_still_refused_by_the_length_caps() -> None:
     with pytest.raises(InvalidQuery, match="at most 128") as e:
         resolve("tensorflow", "2.0", "us-east-1", cuda="c" * 129, snapshot=SNAPSHOT)
     assert e.value.field == "cuda"
+
+
+@pytest.mark.parametrize("value", [["gpu"], {"gpu": 1}, 3])
+def test_a_processor_that_is_not_a_string_is_refused_in_one_line(value) -> None:
+    with pytest.raises(InvalidQuery, match="Invalid processor") as e:  # was a TypeError for a list
+        resolve("tensorflow", "2.0", "us-east-1", processor=value, snapshot=SNAPSHOT)
+    assert e.value.field == "processor"
