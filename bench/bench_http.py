@@ -11,7 +11,8 @@ Lua script), more than the answer cache holds, so no request is an answer-cache 
 ceiling is a bare FastAPI endpoint answering a body of the same mean size (``trivial_app.py``
 ``/sized``) under the same paths. Then the same with 30 % no-match queries (versions that do
 not exist, each distinct). Targets: >= 80 % of the ceiling's requests/s and p99 <= 1.25x for
-valid queries; >= 70 % with the no-match mix.
+valid queries; >= 70 % with the no-match mix. Each server's CPU time per request (``/proc``) is
+printed beside it: on a shared machine it moves far less than requests/s between runs.
 
 Single query (issue 5): one repeated query (answer-cache hits) against ``/ping``. Targets:
 ``/image`` reaches >= 80 % of the baseline's requests/s, and its p99 at 32 connections stays
@@ -139,6 +140,12 @@ def start(app: str, factory: bool, workers: int = 1, env: dict | None = None) ->
     raise SystemExit(f"{app} did not start")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(
     url: str, seconds: int, connections: int, threads: int, script: str | None = None, env: dict | None = None
 ) -> tuple[float, float]:
@@ -181,7 +188,7 @@ def rotating(args) -> None:
             for prefix in ("/image", "/sized"):
                 files[prefix] = Path(tmp) / f"paths{prefix.replace('/', '-')}.txt"
                 files[prefix].write_text("".join(prefix + p + "\n" for p in paths))
-            res = {}
+            res, cpu = {}, {}
             for name, app, factory, prefix in (
                 ("ceiling /sized", "trivial_app:app", False, "/sized"),
                 ("GET /image", "smcat.app:create_app", True, "/image"),
@@ -191,7 +198,9 @@ def rotating(args) -> None:
                     lua_env = {"BENCH_PATHS": str(files[prefix])}
                     url = f"http://127.0.0.1:{port}"
                     wrk(url, 2, args.connections, args.threads, str(script), lua_env)  # warm-up
+                    cpu0 = cpu_seconds(proc.pid)
                     res[name] = wrk(url, args.seconds, args.connections, args.threads, str(script), lua_env)
+                    cpu[name] = (cpu_seconds(proc.pid) - cpu0) / (res[name][0] * args.seconds)
                 finally:
                     proc.terminate()
                     proc.wait(timeout=10)
@@ -199,11 +208,17 @@ def rotating(args) -> None:
                 f"rotating 20,000 {label} queries (mean answer {size} bytes), {args.connections} connections:"
             )
             for name, (rps, p99) in res.items():
-                print(f"  {name:18} {rps:9.0f} req/s   p99 {p99:6.2f} ms")
+                us = cpu[name] * 1e6
+                print(f"  {name:18} {rps:9.0f} req/s   p99 {p99:6.2f} ms   server CPU {us:5.0f} us/req")
             (c_rps, c_p99), (i_rps, i_p99) = res.values()
+            c_cpu, i_cpu = cpu.values()
             print(
                 f"  /image = {i_rps / c_rps:.0%} of the ceiling's throughput (target >= {target:.0%}); "
                 f"p99 = {i_p99 / c_p99:.2f}x the ceiling's" + (" (target <= 1.25x)" if not no_match else "")
+            )
+            print(
+                f"  server CPU per request: /image {i_cpu / c_cpu:.2f}x the ceiling's "
+                f"(throughput bound {c_cpu / i_cpu:.0%}; steadier than req/s on a shared machine)"
             )
 
 

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING
 
 from smcat.catalog.errors import InvalidQuery, NoMatch
 from smcat.catalog.instances import instance_profile
-from smcat.catalog.limits import check_query
+from smcat.catalog.limits import MAX_VERSION_CHARS, check_query
 from smcat.catalog.models import ImageRecord, Provenance, Snapshot
 from smcat.catalog.names import (
     NEURON_FRAMEWORKS,
@@ -73,6 +73,7 @@ __all__ = [
 MAX_ALTERNATIVES = 10
 _INDEX_CACHE_SIZE = 8
 _MATCH_CACHE_SIZE = 1024
+_NORMALISED_CACHE_SIZE = 4096
 
 #: Processor asked for -> the record processors that satisfy it.
 _PROCESSOR_SETS: dict[str, frozenset[str]] = {
@@ -214,6 +215,7 @@ class _Entry:
         "os",
         "platform",
         "processor",
+        "provenance",
         "py",
         "record",
         "spellings",
@@ -233,6 +235,7 @@ class _Entry:
         self.derived = record.derived_tags
         self.uris: dict[str, str] = {}
         self.alts: dict[str, Alternative] = {}
+        self.provenance: dict[str, tuple[Provenance, ...]] = {}
         #: how the SDK lets users spell this image's version (its aliases): exact names, not families
         self.spellings = frozenset(k.split("/", 1)[0].lower() for k, _ in record.sdk_tags)
 
@@ -243,6 +246,15 @@ class _Entry:
             u = f"{self.accounts[region]}.dkr.ecr.{region}.{_suffix(region)}/{r.repository}:{r.tags[0]}"
             self.uris[region] = u
         return u
+
+    def provenance_in(self, region: str) -> tuple[Provenance, ...]:
+        """The record's provenance that speaks for ``region``: a document that speaks for one region
+        (a docs page) is evidence only for that region."""
+        p = self.provenance.get(region)
+        if p is None:
+            p = tuple(x for x in self.record.provenance if x.region in (None, region))
+            self.provenance[region] = p
+        return p
 
     def alternative(self, region: str) -> Alternative:
         a = self.alts.get(region)
@@ -395,10 +407,12 @@ class _Index:
     framework only. ``warm()`` builds everything (the service does it before swapping a version in).
     """
 
-    __slots__ = ("frameworks", "regions", "repositories", "scopes", "snapshot")
+    __slots__ = ("frameworks", "normalised", "regions", "repositories", "scopes", "snapshot")
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
+        #: a query's spelling (all but version, region and image filters) -> ``_normalise``'s answer
+        self.normalised: dict[tuple, tuple] = {}
         raw: dict[str, list[tuple[ImageRecord, dict[str, str], tuple[str, ...]]]] = {}
         self.repositories: dict[str, str] = {}
         self.scopes: set[str] = set()
@@ -573,7 +587,7 @@ def _processor_constraint(
     arch: str | None = None
     said: list[str] = []
     if processor is not None:
-        p = processor.strip().lower() if isinstance(processor, str) else processor
+        p = processor.strip().lower() if isinstance(processor, str) else None  # a list is no processor
         if p not in _PROCESSOR_SETS:
             raise InvalidQuery(
                 f"Invalid processor: {processor!r}. Expected one of: {', '.join(_PROCESSOR_SETS)}.",
@@ -772,50 +786,24 @@ def _frameworks_to_search(
     return [fw]
 
 
-def resolve(
+def _normalise(
+    idx: _Index,
     framework: str,
-    version: str = "latest",
-    region: str | None = None,
-    *,
-    image_scope: str = "inference",
-    gpu: bool | None = None,
-    processor: str | None = None,
-    instance_type: str | None = None,
-    py_version: str | None = None,
-    cuda: str | None = None,
-    os: str | None = None,
-    platform: str | None = None,
-    base_framework_version: str | None = None,
-    accelerator_type: str | None = None,
-    inference_tool: str | None = None,
-    container_version: str | None = None,
-    sdk_version: str | None = None,
-    serverless: bool = False,
-    tag_style: str = "pinned",
-    snapshot: Snapshot | None = None,
-    catalog_version: str | None = None,
-    today: date | None = None,
-) -> Resolution:
-    """The image URI for a query, and why. Raises InvalidQuery (malformed) or NoMatch (nothing fits).
-
-    The parameters the SageMaker SDK's ``image_uris.retrieve()`` takes keep their names:
-    ``base_framework_version`` (Hugging Face: ``pytorch2.1.0``), ``accelerator_type`` (Elastic
-    Inference, the ``eia`` scope: only when asked), ``inference_tool`` (``neuron``/``neuronx``),
-    ``container_version``, ``sdk_version`` (Neuron SDK) and ``serverless`` (CPU). ``region`` defaults
-    like boto3 (``AWS_REGION``, ``AWS_DEFAULT_REGION``, the profile); the answer says which.
-    ``tag_style="moving"`` answers with the SDK-style moving tag where one is known (``uri`` is
-    then ``moving_uri``; ``pinned_uri`` keeps the pinned one).
-    """
-    check_query(  # length caps first: no parser below ever sees an unbounded string
-        framework=framework, version=version, region=region, image_scope=image_scope, processor=processor,
-        instance_type=instance_type, py_version=py_version, cuda=cuda, os=os, platform=platform,
-        catalog_version=catalog_version, base_framework_version=base_framework_version,
-        accelerator_type=accelerator_type, inference_tool=inference_tool,
-        container_version=container_version, sdk_version=sdk_version, tag_style=tag_style,
-    )  # fmt: skip
-    if snapshot is None:
-        snapshot = _default_snapshot(catalog_version)
-    idx = _index_for(snapshot)
+    image_scope: str,
+    gpu: bool | None,
+    processor: str | None,
+    instance_type: str | None,
+    cuda: str | None,
+    os: str | None,
+    platform: str | None,
+    accelerator_type: str | None,
+    inference_tool: str | None,
+    serverless: bool,
+    tag_style: str,
+) -> tuple:
+    """The query's framework, scope, processor constraint, tool, CUDA, OS and platform, checked and
+    normalised (raises InvalidQuery in the order ``resolve`` documents); the processor as given,
+    ``cpu`` for a serverless query that names none."""
     fw = _framework(idx, framework)
     if tag_style not in ("pinned", "moving"):
         raise InvalidQuery(
@@ -863,6 +851,84 @@ def resolve(
                 field="image_scope",
             )
         scope, arch = scope.removesuffix("_graviton").removesuffix("-graviton"), "arm64"
+    return fw, scope, accepted, arch, tool, cuda_n, os_n, plat, processor
+
+
+def resolve(
+    framework: str,
+    version: str = "latest",
+    region: str | None = None,
+    *,
+    image_scope: str = "inference",
+    gpu: bool | None = None,
+    processor: str | None = None,
+    instance_type: str | None = None,
+    py_version: str | None = None,
+    cuda: str | None = None,
+    os: str | None = None,
+    platform: str | None = None,
+    base_framework_version: str | None = None,
+    accelerator_type: str | None = None,
+    inference_tool: str | None = None,
+    container_version: str | None = None,
+    sdk_version: str | None = None,
+    serverless: bool = False,
+    tag_style: str = "pinned",
+    snapshot: Snapshot | None = None,
+    catalog_version: str | None = None,
+    today: date | None = None,
+) -> Resolution:
+    """The image URI for a query, and why. Raises InvalidQuery (malformed) or NoMatch (nothing fits).
+
+    The parameters the SageMaker SDK's ``image_uris.retrieve()`` takes keep their names:
+    ``base_framework_version`` (Hugging Face: ``pytorch2.1.0``), ``accelerator_type`` (Elastic
+    Inference, the ``eia`` scope: only when asked), ``inference_tool`` (``neuron``/``neuronx``),
+    ``container_version``, ``sdk_version`` (Neuron SDK) and ``serverless`` (CPU). ``region`` defaults
+    like boto3 (``AWS_REGION``, ``AWS_DEFAULT_REGION``, the profile); the answer says which.
+    ``tag_style="moving"`` answers with the SDK-style moving tag where one is known (``uri`` is
+    then ``moving_uri``; ``pinned_uri`` keeps the pinned one).
+    """
+    values = (
+        framework, version, region, image_scope, processor, instance_type, py_version, cuda, os, platform,
+        catalog_version, base_framework_version, accelerator_type, inference_tool, container_version,
+        sdk_version, tag_style,
+    )  # fmt: skip
+    long_value = False
+    for v in values:  # a plain loop, no generator: this runs on every call
+        if isinstance(v, str) and len(v) > MAX_VERSION_CHARS:  # the smallest cap: this one may fail
+            long_value = True
+            break
+    if long_value:
+        check_query(  # length caps first: no parser below ever sees an unbounded string
+            framework=framework, version=version, region=region, image_scope=image_scope,
+            processor=processor, instance_type=instance_type, py_version=py_version, cuda=cuda, os=os,
+            platform=platform, catalog_version=catalog_version,
+            base_framework_version=base_framework_version, accelerator_type=accelerator_type,
+            inference_tool=inference_tool, container_version=container_version, sdk_version=sdk_version,
+            tag_style=tag_style,
+        )  # fmt: skip
+    if snapshot is None:
+        snapshot = _default_snapshot(catalog_version)
+    idx = _index_for(snapshot)
+    # everything but the version, the region and the per-image filters, normalised once per spelling
+    key = (
+        framework, image_scope, gpu, type(gpu), processor, instance_type, cuda, os, platform,
+        accelerator_type, inference_tool, serverless, type(serverless), tag_style,
+    )  # fmt: skip
+    try:
+        norm = idx.normalised.get(key)
+    except TypeError:  # an unhashable value: normalising it says what is wrong with it
+        key, norm = None, None
+    if norm is None:
+        norm = _normalise(
+            idx, framework, image_scope, gpu, processor, instance_type, cuda, os, platform,
+            accelerator_type, inference_tool, serverless, tag_style,
+        )  # fmt: skip
+        if key is not None:
+            if len(idx.normalised) >= _NORMALISED_CACHE_SIZE:
+                idx.normalised.clear()
+            idx.normalised[key] = norm
+    fw, scope, accepted, arch, tool, cuda_n, os_n, plat, processor = norm
     if version is None:
         version = "latest"
     elif isinstance(version, int | float) and not isinstance(version, bool):
@@ -950,8 +1016,7 @@ def resolve(
         os=rec.os,
         platform=rec.platform,
         lifecycle=_lifecycle(bucket, best, region, today),
-        # a document that speaks for one region (a docs page) is evidence only for that region
-        provenance=tuple(p for p in rec.provenance if p.region in (None, region)),
+        provenance=best.provenance_in(region),
         catalog_version=snapshot.id,
         alternatives=tuple([e.alternative(region) for e in hits[1:]]),
         record=rec,

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request, Response
 from smcat.byte_cache import ByteLRU
 from smcat.catalog.errors import InvalidQuery, SmcatError
 from smcat.catalog.limits import MAX_QUERY_BYTES, check_query
-from smcat.catalog.resolve import Alternative, Resolution, resolve
+from smcat.catalog.resolve import Alternative, Lifecycle, Resolution, resolve
 from smcat.conditional import if_none_match
 from smcat.http_errors import PROBLEM_JSON, error_response, problem_response
 from smcat.schemas import ErrorBody, ImageAnswer
@@ -114,10 +114,19 @@ _FIXED = (
 _FRAGMENTS_MAX = 20_000
 _fixed_parts: dict[tuple, bytes] = {}
 _alternative_parts: dict[Alternative, bytes] = {}
+_lifecycle_parts: dict[Lifecycle, bytes] = {}
 
 
 def _dump(value) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
+
+
+_encode_str = json.encoder.encode_basestring_ascii  # what json.dumps uses for a str (ensure_ascii)
+
+
+def _str(value: str | None) -> str:
+    """A string (or None) as ``json.dumps`` writes it."""
+    return "null" if value is None else _encode_str(value)
 
 
 def answer_bytes(res: Resolution) -> bytes:
@@ -146,17 +155,19 @@ def answer_bytes(res: Resolution) -> bytes:
                 _alternative_parts.clear()
             part = _alternative_parts[a] = _dump(a.to_dict())
         alts.append(part)
-    varying = _dump(
-        {
-            "uri": res.uri,
-            "tag": res.tag,
-            "lifecycle": res.lifecycle.to_dict(),
-            "moving_uri": res.moving_uri,
-            "pinned_uri": res.pinned_uri or res.uri,
-            "region_source": res.region_source,
-        }
+    life = _lifecycle_parts.get(res.lifecycle)
+    if life is None:
+        if len(_lifecycle_parts) >= _FRAGMENTS_MAX:
+            _lifecycle_parts.clear()
+        life = _lifecycle_parts[res.lifecycle] = _dump(res.lifecycle.to_dict())
+    # the query-dependent strings, encoded as json.dumps encodes them (ASCII, escaped), without a dict
+    varying = (
+        f'"uri":{_str(res.uri)},"tag":{_str(res.tag)},"lifecycle":'.encode()
+        + life
+        + f',"moving_uri":{_str(res.moving_uri)},"pinned_uri":{_str(res.pinned_uri or res.uri)},'
+        f'"region_source":{_str(res.region_source)}'.encode()
     )
-    return b"{" + fixed + b"," + varying[1:-1] + b',"alternatives":[' + b",".join(alts) + b"]}"
+    return b"{" + fixed + b"," + varying + b',"alternatives":[' + b",".join(alts) + b"]}"
 
 
 def _resolve(args: dict, snapshot, state) -> tuple[int, dict | Resolution]:

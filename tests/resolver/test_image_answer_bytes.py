@@ -53,3 +53,21 @@ def test_the_same_image_in_two_regions_keeps_its_own_fields(region_first):
     b = resolve("tensorflow", "2.0", other, snapshot=SNAP)
     assert json.loads(answer_bytes(a))["region"] == region_first
     assert json.loads(answer_bytes(b)) == b.to_dict()
+
+
+def test_assembled_bytes_are_json_dumps_of_the_answer():
+    """Byte for byte what ``json.dumps`` writes (escaping included), fields in the answer's order."""
+    from smcat.routes.image import _FIXED
+
+    order = (*_FIXED, "uri", "tag", "lifecycle", "moving_uri", "pinned_uri", "region_source", "alternatives")
+    checked = 0
+    for fw, version, region, kw in queries(300, seed=11):
+        try:
+            res = resolve(fw, version, region, snapshot=SNAP, **kw)
+        except SmcatError:
+            continue
+        whole = res.to_dict()
+        expect = json.dumps({k: whole[k] for k in order}, separators=(",", ":")).encode()
+        assert answer_bytes(res) == expect, (fw, version, region, kw)
+        checked += 1
+    assert checked > 200
