@@ -33,14 +33,14 @@ import difflib
 import re
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from os import environ as _environ
 from pathlib import Path
 from threading import Lock
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from smcat.catalog.errors import InvalidQuery, NoMatch
 from smcat.catalog.instances import instance_profile
@@ -71,6 +71,12 @@ __all__ = [
 ]
 
 MAX_ALTERNATIVES = 10
+#: A query's checked parts: framework, scope, accepted processors, arch, inference tool, CUDA, OS,
+#: platform and the processor as given (see ``_normalise``).
+_Normalised = tuple[
+    str, str, "frozenset[str] | None", "str | None", "str | None", "str | None", "str | None", "str | None",
+    "str | None",
+]
 _INDEX_CACHE_SIZE = 8
 _MATCH_CACHE_SIZE = 1024
 _NORMALISED_CACHE_SIZE = 4096
@@ -100,7 +106,7 @@ class Lifecycle:
     past_eop: bool
     warning: str | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"ga": self.ga, "eop": self.eop, "past_eop": self.past_eop, "warning": self.warning}
 
 
@@ -114,7 +120,7 @@ class Alternative:
     processor: str
     platform: str | None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "uri": self.uri,
             "version": self.version,
@@ -155,7 +161,7 @@ class Resolution:
     #: Where the region came from: ``argument``, ``AWS_REGION``, ``AWS_DEFAULT_REGION``, ``profile <name>``.
     region_source: str = "argument"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "uri": self.uri,
             "account": self.account,
@@ -263,7 +269,7 @@ class _Entry:
             self.alts[region] = a
         return a
 
-    def secondary_key(self) -> tuple:
+    def secondary_key(self) -> tuple[Any, ...]:
         """Within one version: cpu first, x86_64 first, newest python, newest CUDA, verbatim tags,
         then the newest build variant (DJL ``lmi20.0.0`` before ``lmi18.0.0``, newer Neuron SDKs)."""
         py = _py_rank(self.py)
@@ -412,7 +418,7 @@ class _Index:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         #: a query's spelling (all but version, region and image filters) -> ``_normalise``'s answer
-        self.normalised: dict[tuple, tuple] = {}
+        self.normalised: dict[tuple[object, ...], _Normalised] = {}
         raw: dict[str, list[tuple[ImageRecord, dict[str, str], tuple[str, ...]]]] = {}
         self.repositories: dict[str, str] = {}
         self.scopes: set[str] = set()
@@ -455,7 +461,7 @@ class _Index:
         return self
 
 
-class _Frameworks(Mapping):
+class _Frameworks(Mapping[str, dict[str, "_Bucket"]]):
     """framework -> scope -> ``_Bucket``, each framework's buckets built on first access (thread-safe)."""
 
     def __init__(self, raw: dict[str, list[tuple[ImageRecord, dict[str, str], tuple[str, ...]]]]) -> None:
@@ -800,7 +806,7 @@ def _normalise(
     inference_tool: str | None,
     serverless: bool,
     tag_style: str,
-) -> tuple:
+) -> _Normalised:
     """The query's framework, scope, processor constraint, tool, CUDA, OS and platform, checked and
     normalised (raises InvalidQuery in the order ``resolve`` documents); the processor as given,
     ``cpu`` for a serverless query that names none."""
@@ -856,7 +862,7 @@ def _normalise(
 
 def resolve(
     framework: str,
-    version: str = "latest",
+    version: str | float | None = "latest",
     region: str | None = None,
     *,
     image_scope: str = "inference",
@@ -911,12 +917,14 @@ def resolve(
         snapshot = _default_snapshot(catalog_version)
     idx = _index_for(snapshot)
     # everything but the version, the region and the per-image filters, normalised once per spelling
-    key = (
+    spelled: tuple[object, ...] = (
         framework, image_scope, gpu, type(gpu), processor, instance_type, cuda, os, platform,
         accelerator_type, inference_tool, serverless, type(serverless), tag_style,
     )  # fmt: skip
+    key: tuple[object, ...] | None = spelled
+    norm: _Normalised | None
     try:
-        norm = idx.normalised.get(key)
+        norm = idx.normalised.get(spelled)
     except TypeError:  # an unhashable value: normalising it says what is wrong with it
         key, norm = None, None
     if norm is None:
@@ -1112,12 +1120,18 @@ def _lifecycle(bucket: _Bucket, best: _Entry, region: str, today: date | None) -
 
 
 def _no_match(
-    bucket: _Bucket, buckets: dict[str, _Bucket], fw: str, scope: str, version: str, q: _Query, given: dict
+    bucket: _Bucket,
+    buckets: Mapping[str, _Bucket],
+    fw: str,
+    scope: str,
+    version: str,
+    q: _Query,
+    given: Mapping[str, object],
 ) -> NoMatch:
     """A NoMatch whose message and suggestions say what exists near the query."""
     region = q.region
 
-    def entries(groups):
+    def entries(groups: Iterable[_Group]) -> Iterator[_Entry]:
         for g in groups:
             yield from g.main
             yield from g.ec2
@@ -1180,7 +1194,7 @@ def _no_match(
 # --------------------------------------------------------------------------- /frameworks
 
 
-def list_frameworks(snapshot: Snapshot) -> dict:
+def list_frameworks(snapshot: Snapshot) -> dict[str, Any]:
     """Every framework in the catalogue with its scopes, latest version and version count."""
     idx = _index_for(snapshot)
     out = {}
@@ -1194,7 +1208,7 @@ def list_frameworks(snapshot: Snapshot) -> dict:
     return {"catalog_version": snapshot.id, "frameworks": out}
 
 
-def framework_info(snapshot: Snapshot, framework: str) -> dict:
+def framework_info(snapshot: Snapshot, framework: str) -> dict[str, Any]:
     """Versions (oldest first), scopes, processors, python versions and regions of one framework."""
     idx = _index_for(snapshot)
     fw = _framework(idx, framework)

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from starlette.datastructures import State
 
-from smcat.byte_cache import ByteLRU
+from smcat.byte_cache import ByteLRU, CachedAnswer
 from smcat.catalog.errors import InvalidQuery, SmcatError
 from smcat.catalog.limits import MAX_QUERY_BYTES, check_query
+from smcat.catalog.models import Snapshot
 from smcat.catalog.resolve import Alternative, Lifecycle, Resolution, resolve
 from smcat.conditional import if_none_match
 from smcat.http_errors import PROBLEM_JSON, error_response, problem_response
@@ -68,14 +71,14 @@ _OPENAPI_PARAMS = [
 ]
 
 
-def _parse(query: Request) -> dict:
+def _parse(query: Request) -> dict[str, Any]:
     """The query's parameters, checked: known names, each given once, values within the caps."""
     size = len(query.scope["query_string"])
     if size > MAX_QUERY_BYTES:
         raise InvalidQuery(
             f"The query string is {size} bytes long; at most {MAX_QUERY_BYTES} are accepted.", field=""
         )
-    args: dict = {}
+    args: dict[str, Any] = {}
     for name, value in query.query_params.multi_items():
         if name not in PARAMS:
             shown = name if len(name) <= 40 else name[:40] + "..."
@@ -112,12 +115,12 @@ _FIXED = (
     "catalog_version",
 )
 _FRAGMENTS_MAX = 20_000
-_fixed_parts: dict[tuple, bytes] = {}
+_fixed_parts: dict[tuple[object, ...], bytes] = {}
 _alternative_parts: dict[Alternative, bytes] = {}
 _lifecycle_parts: dict[Lifecycle, bytes] = {}
 
 
-def _dump(value) -> bytes:
+def _dump(value: object) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
 
 
@@ -170,7 +173,9 @@ def answer_bytes(res: Resolution) -> bytes:
     return b"{" + fixed + b"," + varying + b',"alternatives":[' + b",".join(alts) + b"]}"
 
 
-def _resolve(args: dict, snapshot, state) -> tuple[int, dict | Resolution]:
+def _resolve(
+    args: dict[str, Any], snapshot: Snapshot, state: State
+) -> tuple[int, dict[str, Any] | Resolution]:
     args = dict(args)
     for flag in _BOOLS:
         if flag in args:
@@ -199,7 +204,7 @@ def _resolve(args: dict, snapshot, state) -> tuple[int, dict | Resolution]:
     return 200, body
 
 
-def _answer(args: dict, key: tuple, snapshot, state) -> tuple[int, bytes, str]:
+def _answer(args: dict[str, Any], key: tuple[object, ...], snapshot: Snapshot, state: State) -> CachedAnswer:
     try:
         status, body = _resolve(args, snapshot, state)
     except SmcatError as e:
@@ -233,7 +238,7 @@ async def get_image(request: Request) -> Response:
         args = _parse(request)
     except SmcatError as e:  # malformed: answered, never cached
         return _error(e)
-    cache: ByteLRU = state.image_cache
+    cache: ByteLRU[CachedAnswer] = state.image_cache
     key = (snapshot.id, *sorted(args.items()))
     hit = cache.get(key)
     if hit is None:
