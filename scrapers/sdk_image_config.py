@@ -114,11 +114,13 @@ def parse(text: str, url: str, fetched_at: str = "") -> ParseResult:
     prov = Provenance(source=source, url=url, fetched_at=fetched_at, facts=_FACTS)
     images = list(_records(name, doc, prov))
     if not images:
-        raise ParseError(
-            f"{name}.json from {url} describes no images (no 'versions' with 'registries' and 'repository');"
-            " the SDK's format may have changed",
-            source=source,
-            url=url,
+        # a new helper file upstream (like instance_gpu_info.json) must not block every refresh:
+        # it is reported; a source whose files all describe nothing still fails the refresh gate
+        return ParseResult(
+            warnings=[
+                f"skipped {name}.json: it describes no images (no 'versions' with 'registries' and"
+                " 'repository'); if it should, the SDK's format changed"
+            ]
         )
     return ParseResult(images=images)
 
