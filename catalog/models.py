@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "OPTIONAL_TEXT_FIELDS",
     "PROCESSORS",
     "Conflict",
     "ImageRecord",
@@ -19,6 +20,21 @@ __all__ = [
     "RegistryAccount",
     "Snapshot",
 ]
+
+#: The ImageRecord fields that hold text or nothing: stored only when set (snapshot_io), checked as
+#: strings when present (shapes).
+OPTIONAL_TEXT_FIELDS = (
+    "py_version",
+    "cuda",
+    "os",
+    "platform",
+    "registry_family",
+    "ga",
+    "eop",
+    "base_framework",
+    "base_framework_version",
+    "variant",
+)
 
 #: Processor values, as the SageMaker SDK names them. Graviton is ``cpu`` (or ``gpu``) on ``arm64``.
 PROCESSORS = ("cpu", "gpu", "inf", "neuron", "neuronx", "trn", "hpu")

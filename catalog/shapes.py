@@ -19,6 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeGuard
 
+from smcat.catalog.models import OPTIONAL_TEXT_FIELDS
+
 __all__ = ["FORMAT", "ID_PATTERN", "schema_path", "snapshot_problem", "status_problem"]
 
 #: The snapshot file format this smcat reads and writes.
@@ -30,19 +32,7 @@ _HASH = re.compile(r"^[0-9a-f]{64}$")
 _ACCOUNT = re.compile(r"^[0-9]{12}$")
 
 _IMAGE_REQUIRED_STR = ("framework", "version", "image_scope", "processor", "repository")
-_IMAGE_OPTIONAL_STR = (
-    "arch",
-    "py_version",
-    "cuda",
-    "os",
-    "platform",
-    "registry_family",
-    "ga",
-    "eop",
-    "base_framework",
-    "base_framework_version",
-    "variant",
-)
+_IMAGE_OPTIONAL_STR = ("arch", *OPTIONAL_TEXT_FIELDS)
 
 
 def schema_path(name: str = "snapshot") -> Path:

@@ -26,7 +26,7 @@ from types import MappingProxyType
 from typing import Any, NoReturn, cast
 
 from smcat.catalog.errors import CorruptSnapshot
-from smcat.catalog.models import Conflict, ImageRecord, Provenance, Snapshot
+from smcat.catalog.models import OPTIONAL_TEXT_FIELDS, Conflict, ImageRecord, Provenance, Snapshot
 from smcat.catalog.shapes import FORMAT, ID_PATTERN, snapshot_problem
 
 __all__ = ["FORMAT", "content_hash", "document_hash", "dumps", "loads", "record_to_dict"]
@@ -34,18 +34,7 @@ __all__ = ["FORMAT", "content_hash", "document_hash", "dumps", "loads", "record_
 #: The one serialisation the content hash is taken over (sorted keys, no spaces).
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 
-_OPTIONAL = (
-    "py_version",
-    "cuda",
-    "os",
-    "platform",
-    "registry_family",
-    "ga",
-    "eop",
-    "base_framework",
-    "base_framework_version",
-    "variant",
-)
+_OPTIONAL = OPTIONAL_TEXT_FIELDS
 
 
 def record_to_dict(r: ImageRecord, *, with_fetch_times: bool = True) -> dict[str, Any]:
