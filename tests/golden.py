@@ -62,7 +62,8 @@ def outcome(parse: Callable[..., ParseResult], text: str, url: str, fetched_at: 
     try:
         return result_dict(parse(text, url, fetched_at))
     except ParseError as exc:
-        return {"error": {"type": type(exc).__name__, "message": str(exc), "source": exc.source, "url": exc.url}}
+        error = {"type": type(exc).__name__, "message": str(exc), "source": exc.source, "url": exc.url}
+        return {"error": error}
 
 
 def cases(folder: Path, patterns: Iterable[str] = ("**/*",)) -> list[str]:
@@ -85,7 +86,7 @@ def expected_file(fixture: Path) -> Path:
 
 
 def check(got: Any, expected: Path) -> None:
-    """Compare ``got`` with the golden file ``expected``, or rewrite it when ``SMCAT_REGENERATE_GOLDEN`` is set."""
+    """Compare ``got`` with the golden file ``expected``, rewritten first under ``REGENERATE``."""
     text = json.dumps(got, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     if os.environ.get(REGENERATE):
         expected.write_text(text, "utf-8")
