@@ -5,7 +5,7 @@ record field, registries, links, lifecycle dates, warnings, or the ParseError it
 JSON file beside it. After a deliberate change to a parser, rewrite the expected files and review
 the diff before committing:
 
-    SMCAT_REGENERATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/scrapers
+    SMCAT_REGENERATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/scrapers -k golden
 """
 
 from __future__ import annotations
