@@ -8,6 +8,7 @@ import pytest
 
 from smcat.catalog.errors import ParseError
 from smcat.scrapers import aws_docs_ecr_paths as ecr
+from tests import golden
 from tests.conftest import FIXTURES, MIRROR, requires_shared
 
 HERE = FIXTURES / "aws_docs_ecr_paths"
@@ -521,3 +522,19 @@ def test_real_us_gov_west_1():
     records = _real("us-gov-west-1").images
     autogluon = next(r for r in records if r.repository == "autogluon-training")
     assert autogluon.accounts == {"us-gov-west-1": "442386744353"}
+
+
+# --------------------------------------------------------------------------- golden files
+
+
+@pytest.mark.parametrize("case", golden.cases(HERE))
+def test_golden(case: str) -> None:
+    # broken pages are read as a region page, as test_broken_pages_raise reads them
+    name = Path(case).name
+    if case.startswith("broken/"):
+        url = MD_BASE + "ecr-us-west-2.md"
+    else:
+        url = (HTML_BASE if name.endswith(".html") else MD_BASE) + name
+    fixture = HERE / case
+    got = golden.outcome(ecr.parse, fixture.read_text("utf-8"), url, "2026-01-01T00:00:00Z")
+    golden.check(got, golden.expected_file(fixture))

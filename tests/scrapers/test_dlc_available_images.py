@@ -9,6 +9,7 @@ import pytest
 from smcat.catalog.errors import ParseError
 from smcat.catalog.models import ParseResult
 from smcat.scrapers import dlc_available_images as dai
+from tests import golden
 from tests.conftest import FIXTURES, MIRROR, requires_shared
 
 FIX = FIXTURES / "dlc_available_images"
@@ -723,3 +724,13 @@ def test_real_2026_sagemaker_pytorch_inference():
     platforms = Counter(r.platform for r in result.images)
     assert platforms["sagemaker"] > 10 and platforms["ec2"] > 10
     assert any(r.arch == "arm64" and r.platform == "sagemaker" for r in result.images)
+
+
+# --------------------------------------------------------------------------- golden files
+
+
+@pytest.mark.parametrize("case", golden.cases(FIX))
+def test_golden(case: str) -> None:
+    fixture = FIX / case
+    got = golden.outcome(dai.parse, fixture.read_text("utf-8"), URL, "2026-11-24T00:00:00Z")
+    golden.check(got, golden.expected_file(fixture))

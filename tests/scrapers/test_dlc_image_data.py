@@ -11,6 +11,7 @@ from smcat.catalog.errors import ParseError
 from smcat.catalog.models import ImageRecord, Provenance
 from smcat.scrapers import dlc_image_data
 from smcat.scrapers.dlc_image_data import TREE_URL, URL_PATTERN, parse
+from tests import golden
 from tests.conftest import FIXTURES, MIRROR, mirror_file, requires_shared
 
 HERE = FIXTURES / "dlc_image_data"
@@ -444,3 +445,20 @@ def test_real_files_warn_only_about_the_vllm_platform_slip():
         if path.parent.name != "template":
             warnings += parse(path.read_text("utf-8"), f"{RAW}/{path.parent.name}/{path.name}").warnings
     assert len(warnings) == 1 and "vllm/0.20.1-gpu-sagemaker.yml" in warnings[0]
+
+
+# --------------------------------------------------------------------------- golden files
+
+
+@pytest.mark.parametrize("case", golden.cases(HERE))
+def test_golden(case: str) -> None:
+    # the tree listings are read from the trees API; broken files as a pytorch-training YAML file
+    if case.endswith(".json"):
+        url = TREE_URL
+    elif case.startswith("broken/"):
+        url = f"{RAW}/pytorch-training/{case.removeprefix('broken/')}"
+    else:
+        url = f"{RAW}/{case}"
+    fixture = HERE / case
+    got = golden.outcome(parse, fixture.read_text("utf-8"), url, "2026-11-01T00:00:00Z")
+    golden.check(got, golden.expected_file(fixture))

@@ -6,6 +6,7 @@ import pytest
 
 from smcat.catalog.errors import ParseError
 from smcat.scrapers.dlc_legacy import URL, URL_PATTERN, parse
+from tests import golden
 from tests.conftest import FIXTURES, mirror_file, requires_shared
 
 HERE = FIXTURES / "dlc_legacy"
@@ -62,3 +63,13 @@ def test_real_legacy_file():
     assert result.lifecycle[("tensorflow", "2.18")] == ("2024-10-24", "2025-10-24")
     assert len(result.lifecycle) == 10
     assert {f for f, _ in result.lifecycle} == {"pytorch", "tensorflow"}
+
+
+# --------------------------------------------------------------------------- golden files
+
+
+@pytest.mark.parametrize("case", golden.cases(HERE))
+def test_golden(case: str) -> None:
+    fixture = HERE / case
+    got = golden.outcome(parse, fixture.read_text("utf-8"), URL, "2026-11-01T00:00:00Z")
+    golden.check(got, golden.expected_file(fixture))

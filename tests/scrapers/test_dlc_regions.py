@@ -7,6 +7,7 @@ import pytest
 from smcat.catalog.errors import ParseError
 from smcat.catalog.models import Provenance, RegistryAccount
 from smcat.scrapers.dlc_regions import URL, URL_PATTERN, family_of, parse
+from tests import golden
 from tests.conftest import FIXTURES, mirror_file, requires_shared
 
 HERE = FIXTURES / "dlc_regions"
@@ -114,3 +115,13 @@ def test_real_region_table():
     assert {r.family for r in result.registries} == {"dlc", "algorithms"}
     assert sum(r.family == "dlc" for r in result.registries) == 36
     assert sum(r.family == "algorithms" for r in result.registries) == 29
+
+
+# --------------------------------------------------------------------------- golden files
+
+
+@pytest.mark.parametrize("case", golden.cases(HERE))
+def test_golden(case: str) -> None:
+    fixture = HERE / case
+    got = golden.outcome(parse, fixture.read_text("utf-8"), URL, "2026-01-02")
+    golden.check(got, golden.expected_file(fixture))

@@ -2,22 +2,19 @@
 
 Each ``tests/fixtures/sdk_image_config/<case>.json`` is a hand-written file in the SDK's format; the
 records it parses to are compared with ``<case>.expected.json`` beside it. After a deliberate change
-to the parser, regenerate the expected files and review the diff:
+to the parser, regenerate the expected files (see tests/golden.py) and review the diff:
 
     SMCAT_REGENERATE_GOLDEN=1 python -m pytest tests/scrapers/test_sdk_image_config.py
 """
 
 from __future__ import annotations
 
-import json
-import os
-
 import pytest
 
 from smcat.catalog.errors import ParseError
-from smcat.catalog.models import ImageRecord
 from smcat.scrapers import sdk_image_config as sdk
 from smcat.scrapers.registry import scraper_for_url
+from tests import golden
 from tests.conftest import FIXTURES, SOURCES, requires_shared
 
 HERE = FIXTURES / "sdk_image_config"
@@ -37,37 +34,15 @@ CASES = [
 ]
 
 
-def _summary(r: ImageRecord) -> dict:
-    return {
-        "framework": r.framework,
-        "version": r.version,
-        "image_scope": r.image_scope,
-        "processor": r.processor,
-        "arch": r.arch,
-        "py_version": r.py_version,
-        "repository": r.repository,
-        "tags": list(r.tags),
-        "sdk_tags": dict(r.sdk_tags),
-        "accounts": dict(sorted(r.accounts.items())),
-        "cuda": r.cuda,
-        "os": r.os,
-        "variant": r.variant,
-        "base": [r.base_framework, r.base_framework_version] if r.base_framework else None,
-    }
-
-
 @pytest.mark.parametrize("case", CASES)
 def test_golden(case: str) -> None:
-    res = sdk.parse((HERE / f"{case}.json").read_text("utf-8"), RAW + f"{case}.json", fetched_at="2026-11-01")
-    got = [_summary(r) for r in res.images]
-    expected_file = HERE / f"{case}.expected.json"
-    if os.environ.get("SMCAT_REGENERATE_GOLDEN"):
-        expected_file.write_text(json.dumps(got, indent=1, sort_keys=True) + "\n", "utf-8")
-    assert got == json.loads(expected_file.read_text("utf-8"))
-    assert all(
-        p.source == "sdk-image-config" and p.url == RAW + f"{case}.json"
-        for r in res.images
-        for p in r.provenance
+    fixture = HERE / f"{case}.json"
+    got = golden.outcome(sdk.parse, fixture.read_text("utf-8"), RAW + fixture.name, "2026-11-01")
+    golden.check(got, golden.expected_file(fixture))
+    assert got["images"] and all(
+        p["source"] == "sdk-image-config" and p["url"] == RAW + fixture.name
+        for r in got["images"]
+        for p in r["provenance"]
     )
 
 
