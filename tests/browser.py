@@ -7,7 +7,6 @@ Nothing here downloads a browser: Selenium is pointed at the Debian binaries.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,8 @@ from pathlib import Path
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+
+from tests.resolver.servers import free_port as _free_port
 
 __all__ = ["CHROMEDRIVER", "CHROMIUM", "chromium_driver", "missing_browser", "start_server"]
 
@@ -61,12 +62,6 @@ def chromium_driver(user_data_dir: Path, *, width: int = 1280, height: int = 900
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
     driver.set_page_load_timeout(30)
     return driver
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(catalog: Path) -> tuple[subprocess.Popen, str]:

@@ -9,53 +9,20 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
-from collections.abc import Iterator
 
 import pytest
+
+from tests.resolver import servers
 
 DLC_ACCOUNT = "763104351884"
 REGION = "eu-west-1"
 MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def moto_server(account: str = DLC_ACCOUNT) -> Iterator[str]:
-    """``python -m moto.server`` on a free loopback port whose account is ``account``; yields its URL."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, MOTO_ACCOUNT_ID=account, AWS_EC2_METADATA_DISABLED="true")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto server did not start") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+def moto_server(account: str = DLC_ACCOUNT) -> contextlib.AbstractContextManager[str]:
+    """A moto server whose account is the DLC registry's (``account``); yields its URL."""
+    return servers.moto_server(account)
 
 
 def reset(url: str) -> None:

@@ -13,7 +13,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -29,14 +28,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from tests.conftest import ROOT
+from tests.resolver.servers import free_port
 
 DOCKERFILE = ROOT / "Dockerfile"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_hadolint_passes():

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ import pytest
 from smcat.catalog.store import LocalLayer, Store, make_snapshot, shipped_dir
 from smcat.s3_layer import S3Layer
 from tests.conftest import MIRROR, requires_shared
+from tests.resolver.servers import free_port
 
 BUCKET = "smcat-fleet"
 PREFIX = "prod/catalog"
@@ -36,12 +36,6 @@ BOOT = (
     "uvicorn.run('smcat.app:create_app', factory=True, host='127.0.0.1', port=int(sys.argv[1]), "
     "log_level='warning', access_log=False)"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(port: int, path: str) -> tuple[int, dict]:
