@@ -24,6 +24,10 @@ LOAD_SNIPPET = """
 import time
 t0 = time.perf_counter()
 from smcat.catalog.store import Store
+
+# Nothing here may send traffic off loopback: boto3 (and the SageMaker SDK a bench installs or
+# imports) must not probe the EC2 metadata address, in this process or any it starts.
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 snap = Store({root!r}).load()
 t1 = time.perf_counter()
 rss = next(int(x.split()[1]) for x in open("/proc/self/status") if x.startswith("VmHWM:"))

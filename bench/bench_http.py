@@ -42,6 +42,10 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+# Nothing here may send traffic off loopback: boto3 (and the SageMaker SDK a bench installs or
+# imports) must not probe the EC2 metadata address, in this process or any it starts.
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+
 HERE = Path(__file__).resolve().parents[1]
 ROTATE_LUA = """
 local paths = {}

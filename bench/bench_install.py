@@ -23,6 +23,10 @@ import time
 import venv
 from pathlib import Path
 
+# Nothing here may send traffic off loopback: boto3 (and the SageMaker SDK a bench installs or
+# imports) must not probe the EC2 metadata address, in this process or any it starts.
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {
     "smcat": [str(ROOT)],

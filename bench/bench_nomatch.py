@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import itertools
+import os
 import statistics
 import time
 
@@ -21,6 +22,10 @@ from synthetic import scaled, shipped
 
 from smcat.catalog.errors import NoMatch
 from smcat.catalog.resolve import resolve
+
+# Nothing here may send traffic off loopback: boto3 (and the SageMaker SDK a bench installs or
+# imports) must not probe the EC2 metadata address, in this process or any it starts.
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
 GOOD = [
     ("tensorflow", "2.0", "ap-southeast-1", {"gpu": True}),

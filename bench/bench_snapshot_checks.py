@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 from pathlib import Path
 
 from smcat.catalog import shapes, snapshot_io
 from smcat.catalog.store import shipped_dir
+
+# Nothing here may send traffic off loopback: boto3 (and the SageMaker SDK a bench installs or
+# imports) must not probe the EC2 metadata address, in this process or any it starts.
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
 
 def _median_ms(fn, runs: int) -> float:

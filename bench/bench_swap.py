@@ -24,6 +24,10 @@ from synthetic import scaled, shipped, write_store
 
 from smcat.catalog import snapshot_io
 
+# Nothing here may send traffic off loopback: boto3 (and the SageMaker SDK a bench installs or
+# imports) must not probe the EC2 metadata address, in this process or any it starts.
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+
 
 def publish(store: Path, texts: list[tuple[str, str]], stop: threading.Event, every: float) -> None:
     """Publish each (id, text) in turn, every ``every`` seconds, as ``smcat refresh`` would (pointer last)."""

@@ -11,6 +11,7 @@ days before it was built; that older version exists only in a temporary director
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -23,6 +24,10 @@ sys.path.insert(0, str(ROOT))  # tests/browser.py: the same browser set-up as th
 from smcat.catalog.store import Store, make_snapshot, shipped_dir  # noqa: E402
 from smcat.catalog.times import parse_iso  # noqa: E402
 from tests.browser import chromium_driver, start_server  # noqa: E402
+
+# Nothing here may send traffic off loopback: boto3 (and the SageMaker SDK a bench installs or
+# imports) must not probe the EC2 metadata address, in this process or any it starts.
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
 WIDE, PHONE = (1280, 900), (390, 844)
 
