@@ -743,17 +743,24 @@ def default_region(environ: Mapping[str, str] | None = None) -> tuple[str, str] 
     profile = env.get("AWS_PROFILE", "").strip() or "default"
     path = Path(env.get("AWS_CONFIG_FILE") or Path.home() / ".aws" / "config").expanduser()
     try:
-        text = path.read_text("utf-8")
+        stamp = path.stat()
     except OSError:
         return None
+    # parsed once per version of the file: a query without a region must not re-read it every call
+    region = _profile_region(str(path), profile, stamp.st_mtime_ns, stamp.st_size)
+    return (region, f"profile {profile}") if region else None
+
+
+@lru_cache(maxsize=16)
+def _profile_region(path: str, profile: str, _mtime_ns: int, _size: int) -> str | None:
+    """The ``region`` of ``profile`` in the AWS config file at ``path`` (keyed by its mtime and size)."""
     cp = configparser.ConfigParser(interpolation=None)
     try:
-        cp.read_string(text)
-    except configparser.Error:
+        cp.read_string(Path(path).read_text("utf-8"))
+    except (OSError, configparser.Error):
         return None
     section = profile if profile == "default" else f"profile {profile}"
-    region = cp.get(section, "region", fallback="").strip()
-    return (region, f"profile {profile}") if region else None
+    return cp.get(section, "region", fallback="").strip() or None
 
 
 def _region(idx: _Index, region: str | None) -> tuple[str, str]:
