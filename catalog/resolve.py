@@ -74,7 +74,14 @@ MAX_ALTERNATIVES = 10
 #: A query's checked parts: framework, scope, accepted processors, arch, inference tool, CUDA, OS,
 #: platform and the processor as given (see ``_normalise``).
 _Normalised = tuple[
-    str, str, "frozenset[str] | None", "str | None", "str | None", "str | None", "str | None", "str | None",
+    str,
+    str,
+    "frozenset[str] | None",
+    "str | None",
+    "str | None",
+    "str | None",
+    "str | None",
+    "str | None",
     "str | None",
 ]
 _INDEX_CACHE_SIZE = 8
@@ -259,6 +266,8 @@ class _Entry:
         p = self.provenance.get(region)
         if p is None:
             p = tuple(x for x in self.record.provenance if x.region in (None, region))
+            if len(p) == len(self.record.provenance):  # all of it: one shared tuple, not one per region
+                p = self.record.provenance
             self.provenance[region] = p
         return p
 

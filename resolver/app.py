@@ -10,11 +10,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
 from smcat.byte_cache import ByteLRU
 from smcat.catalog.errors import SmcatError
 from smcat.catalog_holder import CatalogHolder
-from smcat.headers import SecurityHeaders
+from smcat.headers import SecurityHeaders, securing
 from smcat.http_errors import ApiError, error_response, problem, problem_response
 from smcat.pages import routers as page_routers
 from smcat.refresh_jobs import RefreshJobs, fetcher_factory
@@ -22,7 +23,31 @@ from smcat.routes import catalog, frameworks, health, image, refresh
 from smcat.settings import Settings
 from smcat.stores import open_any_store
 
-__all__ = ["create_app"]
+__all__ = ["Service", "create_app"]
+
+
+class Service(FastAPI):
+    """The FastAPI app, answering ``GET /image`` (the hot path) before the generic layers.
+
+    FastAPI's per-request machinery (error and exception middleware, telemetry, body limit,
+    routing, dependency solving) costs more than resolving and serialising an answer. A
+    ``GET /image`` therefore goes straight to ``smcat.routes.image.get_image``, with the same
+    security headers (``smcat.headers.secure``). Every other request, and any ``GET /image`` whose
+    handler raises (a bug: it is run again through the full stack, which answers the usual 500
+    problem document), takes the normal path. The handler has no side effects but its caches.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/image" and scope["method"] == "GET":
+            scope["app"] = self
+            try:
+                response = await image.get_image(Request(scope, receive))
+            except Exception:
+                await super().__call__(scope, receive, send)
+                return
+            await response(scope, receive, securing(send))
+            return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, *, holder: CatalogHolder | None = None) -> FastAPI:
@@ -46,7 +71,7 @@ def create_app(settings: Settings | None = None, *, holder: CatalogHolder | None
         finally:
             holder.stop()
 
-    app = FastAPI(
+    app = Service(
         title="smcat",
         summary="Which SageMaker prebuilt container image runs this model, here?",
         version="0.1.0",

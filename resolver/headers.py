@@ -13,15 +13,47 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["DEFAULT_CSP", "SecurityHeaders", "csp_for"]
+__all__ = ["DEFAULT_CSP", "SecurityHeaders", "csp_for", "secure", "securing"]
 
 #: HTML that names no policy of its own gets this one: nothing may load, nothing may frame it.
 DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+_DEFAULT_CSP = DEFAULT_CSP.encode()
 _INLINE_SCRIPT_RE = re.compile(r"<script>(.*?)</script>", re.S)  # our own generated pages only
 
 
+def secure(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A response's raw headers with smcat's policy applied: no ``Server`` header,
+    ``X-Content-Type-Options: nosniff``, and the default CSP on HTML that names none."""
+    out = []
+    html = csp = False
+    for k, v in headers:
+        name = k.lower()
+        if name == b"server":
+            continue
+        if name == b"content-type":
+            html = v.startswith(b"text/html")
+        elif name == b"content-security-policy":
+            csp = True
+        out.append((k, v))
+    out.append((b"x-content-type-options", b"nosniff"))
+    if html and not csp:
+        out.append((b"content-security-policy", _DEFAULT_CSP))
+    return out
+
+
+def securing(send: Send) -> Send:
+    """``send`` applying ``secure()`` to the response's headers."""
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": secure(list(message.get("headers", [])))}
+        await send(message)
+
+    return send_with_headers
+
+
 class SecurityHeaders:
-    """Pure ASGI middleware (no per-request task or body copy): adds the headers at response start."""
+    """Pure ASGI middleware (no per-request task or body copy): ``secure()`` at response start."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -30,19 +62,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
-                names = {k.lower() for k, _ in headers}
-                headers.append((b"x-content-type-options", b"nosniff"))
-                ctype = next((v for k, v in headers if k.lower() == b"content-type"), b"")
-                if ctype.startswith(b"text/html") and b"content-security-policy" not in names:
-                    headers.append((b"content-security-policy", DEFAULT_CSP.encode()))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, securing(send))
 
 
 def csp_for(html: str) -> str:

@@ -48,7 +48,6 @@ _HISTORY = 10
 Entry = dict[str, Any]
 
 
-
 class Claim(TypedDict):
     value: str
     url: str

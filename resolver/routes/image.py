@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 from starlette.datastructures import State
@@ -71,15 +72,31 @@ _OPENAPI_PARAMS = [
 ]
 
 
-def _parse(query: Request) -> dict[str, Any]:
-    """The query's parameters, checked: known names, each given once, values within the caps."""
-    size = len(query.scope["query_string"])
+def _pairs(text: str) -> list[tuple[str, str]]:
+    """``parse_qsl(text, keep_blank_values=True)``, splitting by hand when nothing is escaped."""
+    if "%" in text or "+" in text:
+        return parse_qsl(text, keep_blank_values=True)
+    pairs = []
+    for part in text.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            pairs.append((name, value))
+    return pairs
+
+
+def _parse(query_string: bytes) -> dict[str, Any]:
+    """The query's parameters, checked: known names, each given once, values within the caps.
+
+    Decoded as Starlette decodes ``request.query_params`` (latin-1, then percent-decoding as
+    UTF-8, blank values kept).
+    """
+    size = len(query_string)
     if size > MAX_QUERY_BYTES:
         raise InvalidQuery(
             f"The query string is {size} bytes long; at most {MAX_QUERY_BYTES} are accepted.", field=""
         )
     args: dict[str, Any] = {}
-    for name, value in query.query_params.multi_items():
+    for name, value in _pairs(query_string.decode("latin-1")):
         if name not in PARAMS:
             shown = name if len(name) <= 40 else name[:40] + "..."
             raise InvalidQuery(
@@ -96,7 +113,8 @@ def _parse(query: Request) -> dict[str, Any]:
     return args
 
 
-#: Answer fields that depend only on the image, the region and the catalogue version (see ``answer_bytes``).
+#: Answer fields in the order ``answer_bytes`` writes them before the query-dependent ones. The
+#: first two depend on the region, the next ones only on the image (``_RECORD``).
 _FIXED = (
     "account",
     "region",
@@ -114,10 +132,61 @@ _FIXED = (
     "provenance",
     "catalog_version",
 )
-_FRAGMENTS_MAX = 20_000
-_fixed_parts: dict[tuple[object, ...], bytes] = {}
-_alternative_parts: dict[Alternative, bytes] = {}
-_lifecycle_parts: dict[Lifecycle, bytes] = {}
+_RECORD = _FIXED[2:-2]
+_LIFECYCLES_MAX = 10_000
+
+
+class _Pieces:
+    """Serialised parts of the answers of one catalogue version, each bounded by the catalogue.
+
+    One part per image (and framework spelling and scope), per provenance document of an image,
+    and per alternative's image fields; an answer joins them with the few strings that depend on
+    the query (URIs, tags, region, account). Images and provenance entries are the snapshot's own
+    objects, looked up by identity (the object is kept with its part, so its ``id`` cannot be
+    reused while the part exists). A new catalogue version starts a new set.
+    """
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+        self.version_json = _str(version).encode()
+        self.images: dict[tuple[int, str, str], tuple[object, bytes]] = {}
+        self.provenance: dict[int, tuple[object, bytes]] = {}
+        self.alternatives: dict[tuple[str, str | None, str, str | None], bytes] = {}
+        self.lifecycles: dict[Lifecycle, bytes] = {}
+
+    def image(self, res: Resolution, rec: object) -> bytes:
+        key = (id(rec), res.framework, res.image_scope)
+        hit = self.images.get(key)
+        if hit is not None and hit[0] is rec:
+            return hit[1]
+        whole = res.to_dict()
+        part = _dump({k: whole[k] for k in _RECORD})[1:-1]
+        self.images[key] = (rec, part)
+        return part
+
+    def provenance_list(self, res: Resolution) -> bytes:
+        parts = []
+        for p in res.provenance:
+            hit = self.provenance.get(id(p))
+            if hit is None or hit[0] is not p:
+                hit = self.provenance[id(p)] = (p, _dump(p.to_dict()))
+            parts.append(hit[1])
+        return b"[" + b",".join(parts) + b"]"
+
+    def alternative(self, a: Alternative) -> bytes:
+        key = (a.version, a.py_version, a.processor, a.platform)
+        tail = self.alternatives.get(key)
+        if tail is None:
+            tail = self.alternatives[key] = b"," + _dump(a.to_dict() | {"uri": None})[len(b'{"uri":null,') :]
+        return b'{"uri":' + _str(a.uri).encode() + tail
+
+    def lifecycle(self, life: Lifecycle) -> bytes:
+        part = self.lifecycles.get(life)
+        if part is None:
+            if len(self.lifecycles) >= _LIFECYCLES_MAX:  # dates make new ones: a bound, rarely reached
+                self.lifecycles.clear()
+            part = self.lifecycles[life] = _dump(life.to_dict())
+        return part
 
 
 def _dump(value: object) -> bytes:
@@ -132,45 +201,39 @@ def _str(value: str | None) -> str:
     return "null" if value is None else _encode_str(value)
 
 
-def answer_bytes(res: Resolution) -> bytes:
-    """``res.to_dict()`` as compact JSON, its image-and-region part serialised once per catalogue version.
+_pieces = _Pieces("")
 
-    Most of an answer (provenance, tags, accounts) is the same for every query that picks that
-    image in that region; it is kept as bytes (bounded: ``_FRAGMENTS_MAX`` pieces, then they are
-    dropped and rebuilt), and only the query-dependent fields are serialised per answer.
+
+def answer_bytes(res: Resolution) -> bytes:
+    """``res.to_dict()`` as compact JSON, its per-image parts serialised once per catalogue version.
+
+    Most of an answer (provenance, tags, the image's fields, its alternatives' fields) is the same
+    for every query that picks that image; those parts are kept as bytes (``_Pieces``) and only
+    the query-dependent strings are encoded per answer, as ``json.dumps`` would encode them.
     """
+    global _pieces
     rec = res.record
     if rec is None:  # pragma: no cover - resolve() always sets it
         return _dump(res.to_dict())
-    key = (res.catalog_version, rec.key, res.region, res.framework, res.image_scope)
-    fixed = _fixed_parts.get(key)
-    if fixed is None:
-        whole = res.to_dict()
-        fixed = _dump({k: whole[k] for k in _FIXED})[1:-1]
-        if len(_fixed_parts) >= _FRAGMENTS_MAX:
-            _fixed_parts.clear()
-        _fixed_parts[key] = fixed
-    alts = []
-    for a in res.alternatives:
-        part = _alternative_parts.get(a)
-        if part is None:
-            if len(_alternative_parts) >= _FRAGMENTS_MAX:
-                _alternative_parts.clear()
-            part = _alternative_parts[a] = _dump(a.to_dict())
-        alts.append(part)
-    life = _lifecycle_parts.get(res.lifecycle)
-    if life is None:
-        if len(_lifecycle_parts) >= _FRAGMENTS_MAX:
-            _lifecycle_parts.clear()
-        life = _lifecycle_parts[res.lifecycle] = _dump(res.lifecycle.to_dict())
-    # the query-dependent strings, encoded as json.dumps encodes them (ASCII, escaped), without a dict
-    varying = (
-        f'"uri":{_str(res.uri)},"tag":{_str(res.tag)},"lifecycle":'.encode()
-        + life
-        + f',"moving_uri":{_str(res.moving_uri)},"pinned_uri":{_str(res.pinned_uri or res.uri)},'
-        f'"region_source":{_str(res.region_source)}'.encode()
+    pieces = _pieces
+    if pieces.version != res.catalog_version:
+        pieces = _pieces = _Pieces(res.catalog_version)
+    return b"".join(
+        (
+            f'{{"account":{_str(res.account)},"region":{_str(res.region)},'.encode(),
+            pieces.image(res, rec),
+            b',"provenance":',
+            pieces.provenance_list(res),
+            b',"catalog_version":',
+            pieces.version_json,
+            f',"uri":{_str(res.uri)},"tag":{_str(res.tag)},"lifecycle":'.encode(),
+            pieces.lifecycle(res.lifecycle),
+            f',"moving_uri":{_str(res.moving_uri)},"pinned_uri":{_str(res.pinned_uri or res.uri)},'
+            f'"region_source":{_str(res.region_source)},"alternatives":['.encode(),
+            b",".join([pieces.alternative(a) for a in res.alternatives]),
+            b"]}",
+        )
     )
-    return b"{" + fixed + b"," + varying + b',"alternatives":[' + b",".join(alts) + b"]}"
 
 
 def _resolve(
@@ -224,18 +287,12 @@ def _error(exc: SmcatError) -> Response:
     return problem_response(error_response(exc)[1])
 
 
-@router.get(
-    "/image",
-    response_model=ImageAnswer,
-    responses={304: {"description": "Not modified"}, 404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
-    openapi_extra={"parameters": _OPENAPI_PARAMS},
-)
 async def get_image(request: Request) -> Response:
     """Resolve a framework, version and region to the ECR image URI, with the reasons."""
     state = request.app.state
     snapshot = state.holder.snapshot
     try:
-        args = _parse(request)
+        args = _parse(request.scope["query_string"])
     except SmcatError as e:  # malformed: answered, never cached
         return _error(e)
     cache: ByteLRU[CachedAnswer] = state.image_cache
@@ -246,8 +303,38 @@ async def get_image(request: Request) -> Response:
         if hit[0] in _CACHED_STATUSES and "verify" not in args:  # a recorded check ages: never cached
             cache.put(key, hit, len(hit[1]) + sum(len(k) + len(v) for k, v in args.items()))
     status, raw, etag = hit
-    headers = {"ETag": etag, "Cache-Control": state.cache_control} if status == 200 else None
-    if status == 200 and if_none_match(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
-    media_type = "application/json" if status == 200 else PROBLEM_JSON
-    return Response(raw, status_code=status, media_type=media_type, headers=headers)
+    if status != 200:
+        return Response(raw, status_code=status, media_type=PROBLEM_JSON)
+    if if_none_match(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": state.cache_control})
+    return _Answer(raw, etag.encode(), state.cache_control.encode())
+
+
+class _Answer(Response):
+    """A 200 JSON answer with its ETag and Cache-Control, headers built directly (no header dict)."""
+
+    media_type = "application/json"
+
+    def __init__(self, body: bytes, etag: bytes, cache_control: bytes) -> None:
+        self.status_code = 200
+        self.background = None
+        self.body = body
+        self.raw_headers = [
+            (b"content-length", str(len(body)).encode()),
+            (b"content-type", b"application/json"),
+            (b"etag", etag),
+            (b"cache-control", cache_control),
+        ]
+
+
+# GET /image requests are answered by ``smcat.app.Service`` before FastAPI's generic layers (they
+# cost more than resolving and answering: bench/bench_http.py); this route documents the endpoint
+# (parameters, answer model, error bodies) and serves every request the fast path passes on.
+router.add_api_route(
+    "/image",
+    get_image,
+    methods=["GET"],
+    response_model=ImageAnswer,
+    responses={304: {"description": "Not modified"}, 404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    openapi_extra={"parameters": _OPENAPI_PARAMS},
+)
