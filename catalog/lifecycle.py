@@ -7,15 +7,27 @@ rows out.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Literal, TypedDict
+from typing import Literal, TypedDict, TypeVar
 
+from smcat.catalog.image_order import within_version_key
 from smcat.catalog.models import ImageRecord, Snapshot
 from smcat.catalog.versions import parse_image_version, sort_key
 
-__all__ = ["EolRow", "SuccessorRef", "eol_report", "successor"]
+__all__ = [
+    "EolRow",
+    "SuccessorRef",
+    "eol_report",
+    "first_supported",
+    "ranked_successors",
+    "successor",
+    "supported",
+]
 
 _STATUS_ORDER = {"past": 0, "soon": 1}
+
+T = TypeVar("T")
 
 
 class SuccessorRef(TypedDict):
@@ -45,28 +57,70 @@ class EolRow(TypedDict):
     successor: SuccessorRef | None
 
 
-def _line(r: ImageRecord) -> tuple[str, str, str, str, str, str]:
-    """What a successor must share: same framework, repository, scope, processor, architecture, platform."""
-    return (r.framework, r.repository, r.image_scope, r.processor, r.arch, r.platform or "")
+def _line(r: ImageRecord) -> tuple[str, str, str, str, str, bool]:
+    """What a successor must share: same framework, repository, scope, processor, architecture, and
+    platform family (EC2 or not: sources disagree on whether a SageMaker image says ``sagemaker`` or
+    nothing, and the resolver treats both alike)."""
+    return (r.framework, r.repository, r.image_scope, r.processor, r.arch or "x86_64", r.platform == "ec2")
 
 
-def _supported(r: ImageRecord, today: date) -> bool:
+def supported(r: ImageRecord, today: date) -> bool:
+    """Not past its end of patch on ``today`` (an image without an end-of-patch date is supported)."""
     return not r.eop or r.eop >= today.isoformat()
 
 
-def successor(record: ImageRecord, candidates: list[ImageRecord], today: date) -> ImageRecord | None:
-    """The newest image of the same line with a higher version that is not past its end of patch."""
+def _self(r: ImageRecord) -> ImageRecord:
+    return r
+
+
+def ranked_successors(
+    record: ImageRecord, candidates: Iterable[T], record_of: Callable[[T], ImageRecord]
+) -> list[T]:
+    """The candidates that may replace ``record``, best first; whether each is supported is asked later.
+
+    A candidate may replace ``record`` when it is of the same line (:func:`_line`) with a newer
+    version; a record whose version cannot be parsed has none. Best first: the newest version,
+    then, within a version, the image the resolver would answer (:func:`within_version_key`).
+    Pure and independent of the date, so a caller may keep the list (the resolver does, per image).
+    """
     mine = parse_image_version(record.version)
     if mine is None:
-        return None
-    best = None
+        return []
+    line = _line(record)
+    newer = []
     for c in candidates:
-        v = parse_image_version(c.version)
-        if v is None or v <= mine or not _supported(c, today) or _line(c) != _line(record):
+        r = record_of(c)
+        if _line(r) != line:
             continue
-        if best is None or sort_key(c.version) > sort_key(best.version):
-            best = c
-    return best
+        v = parse_image_version(r.version)
+        if v is not None and v > mine:
+            newer.append(c)
+    newer.sort(key=lambda c: within_version_key(record_of(c)))
+    newer.sort(key=lambda c: sort_key(record_of(c).version), reverse=True)  # stable: versions first
+    return newer
+
+
+def first_supported(
+    ranked: Iterable[T],
+    today: date,
+    record_of: Callable[[T], ImageRecord],
+    available: Callable[[T], bool] | None = None,
+) -> T | None:
+    """The successor: the first of ``ranked`` (from :func:`ranked_successors`) supported on ``today``.
+
+    ``available`` narrows it further: the resolver passes "published in the region asked", so a
+    past-EOP warning never names an image the user cannot pull where they are; the EOL report
+    passes nothing (a catalogue-wide answer).
+    """
+    for c in ranked:
+        if supported(record_of(c), today) and (available is None or available(c)):
+            return c
+    return None
+
+
+def successor(record: ImageRecord, candidates: Iterable[ImageRecord], today: date) -> ImageRecord | None:
+    """The newest image of the same line with a higher version that is not past its end of patch."""
+    return first_supported(ranked_successors(record, candidates, _self), today, _self)
 
 
 def eol_report(
@@ -79,7 +133,7 @@ def eol_report(
     ``successor`` names the newest supported image of the same line (or None).
     ``framework`` keeps only that canonical framework name.
     """
-    by_line: dict[tuple[str, str, str, str, str, str], list[ImageRecord]] = {}
+    by_line: dict[tuple[str, str, str, str, str, bool], list[ImageRecord]] = {}
     for r in snapshot.images:
         by_line.setdefault(_line(r), []).append(r)
     rows: list[EolRow] = []

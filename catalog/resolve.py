@@ -43,7 +43,12 @@ from threading import Lock
 from typing import TYPE_CHECKING, Any
 
 from smcat.catalog.errors import InvalidQuery, NoMatch
+from smcat.catalog.image_order import PY_RE as _PY_RE
+from smcat.catalog.image_order import norm_cuda as _norm_cuda
+from smcat.catalog.image_order import py_rank as _py_rank
+from smcat.catalog.image_order import within_version_key
 from smcat.catalog.instances import instance_profile
+from smcat.catalog.lifecycle import first_supported, ranked_successors
 from smcat.catalog.limits import MAX_VERSION_CHARS, check_query
 from smcat.catalog.models import ImageRecord, Provenance, Snapshot
 from smcat.catalog.names import (
@@ -98,7 +103,6 @@ _PROCESSOR_SETS: dict[str, frozenset[str]] = {
     "trn": frozenset({"trn", "neuronx"}),
     "graviton": frozenset({"cpu"}),
 }
-_PY_RE = re.compile(r"^(?:py)?(?P<major>\d)(?:\.?(?P<minor>\d{1,2}))?$")
 
 
 # --------------------------------------------------------------------------- result types
@@ -199,20 +203,8 @@ class Resolution:
 
 
 @lru_cache(maxsize=1024)
-def _norm_cuda(value: str) -> str:
-    return value.strip().lower().removeprefix("cu").replace(".", "")
-
-
-@lru_cache(maxsize=1024)
 def _norm_os(value: str) -> str:
     return re.sub(r"[\s_-]+", "", value.strip().lower())
-
-
-def _py_rank(py: str | None) -> tuple[int, int]:
-    m = _PY_RE.match(py or "")
-    if not m:
-        return (0, 0)
-    return (int(m["major"]), int(m["minor"]) if m["minor"] else -1)
 
 
 class _Entry:
@@ -232,6 +224,7 @@ class _Entry:
         "py",
         "record",
         "spellings",
+        "successors",
         "uris",
     )
 
@@ -251,6 +244,8 @@ class _Entry:
         self.provenance: dict[str, tuple[Provenance, ...]] = {}
         #: how the SDK lets users spell this image's version (its aliases): exact names, not families
         self.spellings = frozenset(k.split("/", 1)[0].lower() for k, _ in record.sdk_tags)
+        #: the entries that may replace this one past its EOP, best first (``ranked_successors``)
+        self.successors: tuple[_Entry, ...] | None = None
 
     def uri(self, region: str) -> str:
         u = self.uris.get(region)
@@ -279,21 +274,12 @@ class _Entry:
         return a
 
     def secondary_key(self) -> tuple[Any, ...]:
-        """Within one version: cpu first, x86_64 first, newest python, newest CUDA, verbatim tags,
-        then the newest build variant (DJL ``lmi20.0.0`` before ``lmi18.0.0``, newer Neuron SDKs)."""
-        py = _py_rank(self.py)
-        cuda = parse_image_version(self.cuda) if self.cuda else None
-        return (
-            self.processor != "cpu",
-            self.arch != "x86_64",
-            (-py[0], -py[1]),
-            cuda is None,
-            tuple(-x for x in cuda.release) if cuda else (),
-            self.derived,
-            tuple(-int(n) for n in re.findall(r"\d+", self.record.variant or "")),
-            self.record.repository,
-            self.record.tags[0],
-        )
+        """Within one version: the order :func:`within_version_key` gives (cpu first, newest Python...)."""
+        return within_version_key(self.record)
+
+
+def _record_of(e: _Entry) -> ImageRecord:
+    return e.record
 
 
 class _Group:
@@ -1039,7 +1025,7 @@ def resolve(
         cuda=rec.cuda,
         os=rec.os,
         platform=rec.platform,
-        lifecycle=_lifecycle(bucket, best, region, today),
+        lifecycle=_lifecycle(idx, best, region, today),
         provenance=best.provenance_in(region),
         catalog_version=snapshot.id,
         alternatives=tuple([e.alternative(region) for e in hits[1:]]),
@@ -1098,27 +1084,21 @@ def _moving_tag(rec: ImageRecord, spelled: str, base: str | None) -> str | None:
     return rec.tags[-1] if len(rec.tags) > 1 else None
 
 
-def _lifecycle(bucket: _Bucket, best: _Entry, region: str, today: date | None) -> Lifecycle:
+def _lifecycle(idx: _Index, best: _Entry, region: str, today: date | None) -> Lifecycle:
+    """GA and EOP of ``best``; past EOP, a warning naming its successor by the one rule of
+    :mod:`smcat.catalog.lifecycle` (same line, newer, supported today), published in ``region``."""
     rec = best.record
     if not rec.eop:
         return Lifecycle(rec.ga, rec.eop, False)
-    now = (today or date.today()).isoformat()
-    if rec.eop >= now:
+    day = today or date.today()
+    if rec.eop >= day.isoformat():
         return Lifecycle(rec.ga, rec.eop, False)
-    mine = parse_image_version(rec.version)
-    successor = None
-    for g in bucket.groups:  # newest first
-        gv = parse_image_version(g.version)
-        if mine is not None and (gv is None or gv <= mine):
-            break
-        for e in g.ec2 if best.ec2 else g.main:
-            r = e.record
-            same_kind = e.processor == best.processor and e.arch == best.arch
-            if same_kind and region in e.accounts and (not r.eop or r.eop >= now):
-                successor = e
-                break
-        if successor:
-            break
+    ranked = best.successors
+    if ranked is None:  # once per image: its line is filed under its own framework and scope
+        home = idx.frameworks.get(canonical_framework(rec.framework), {}).get(rec.image_scope)
+        line = [e for g in home.groups for e in (*g.main, *g.ec2)] if home is not None else []
+        ranked = best.successors = tuple(ranked_successors(rec, line, _record_of))
+    successor = first_supported(ranked, day, _record_of, lambda e: region in e.accounts)
     warning = (
         f"{rec.repository}:{rec.tags[0]} ({rec.framework} {rec.version}) is past its end of patch ({rec.eop})"
     )
