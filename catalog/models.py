@@ -59,6 +59,8 @@ class Provenance:
     region: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        # explicit, not to_jsonable(): empty fields are left out of every snapshot file, and
+        # "region" comes before "facts" in the written (and hashed) form
         d: dict[str, Any] = {"source": self.source, "url": self.url, "fetched_at": self.fetched_at}
         if self.region:
             d["region"] = self.region
@@ -178,6 +180,8 @@ class Conflict:
         return self.field
 
     def to_dict(self) -> dict[str, Any]:
+        # explicit, not to_jsonable(): claims are written as {value, url} objects, and an unset
+        # winner or reason is left out of the snapshot file
         d: dict[str, Any] = {
             "subject": self.subject,
             "field": self.field,

@@ -19,6 +19,7 @@ from packaging.version import InvalidVersion, Version
 
 from smcat.catalog.models import ImageRecord, Snapshot
 from smcat.catalog.plural import plural
+from smcat.catalog.serial import to_jsonable
 from smcat.catalog.store import Diff, Store, diff_snapshots
 
 __all__ = ["Changes", "ReleaseNote", "VersionGroup", "note_for", "predecessor", "summarize"]
@@ -38,13 +39,7 @@ class VersionGroup:
         return f"{self.framework} {self.version} ({', '.join(self.scopes)}; {', '.join(self.processors)})"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "framework": self.framework,
-            "version": self.version,
-            "scopes": list(self.scopes),
-            "processors": list(self.processors),
-            "images": self.images,
-        }
+        return to_jsonable(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +64,7 @@ class Changes:
         return [f"{label}: {n}" for n, label in labels if n]
 
     def to_dict(self) -> dict[str, int]:
-        return {
-            "images": self.images,
-            "tags_added": self.tags_added,
-            "tags_removed": self.tags_removed,
-            "lifecycle": self.lifecycle,
-            "accounts": self.accounts,
-            "other": self.other,
-        }
+        return to_jsonable(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +157,8 @@ class ReleaseNote:
         return "\n".join(out) + "\n"
 
     def to_dict(self) -> dict[str, Any]:
+        # explicit, not to_jsonable(): "headline" is derived (a property), and the JSON names
+        # (from, to, changed) and order are the published ``notes --json`` form
         return {
             "from": self.old,
             "to": self.new,

@@ -58,6 +58,7 @@ from smcat.catalog.names import (
     is_known_region,
     unknown_region,
 )
+from smcat.catalog.serial import OMIT, to_jsonable
 from smcat.catalog.versions import parse_image_version, parse_user_version, sort_key, version_matcher
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -118,7 +119,7 @@ class Lifecycle:
     warning: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ga": self.ga, "eop": self.eop, "past_eop": self.past_eop, "warning": self.warning}
+        return to_jsonable(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +133,7 @@ class Alternative:
     platform: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "uri": self.uri,
-            "version": self.version,
-            "py_version": self.py_version,
-            "processor": self.processor,
-            "platform": self.platform,
-        }
+        return to_jsonable(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +159,7 @@ class Resolution:
     provenance: tuple[Provenance, ...]
     catalog_version: str
     alternatives: tuple[Alternative, ...] = ()
-    record: ImageRecord | None = field(default=None, compare=False, repr=False)
+    record: ImageRecord | None = field(default=None, compare=False, repr=False, metadata=OMIT)  # not JSON
     #: The SageMaker SDK's moving-tag URI for the same image (``...:2.1-gpu-py310``), when known.
     moving_uri: str | None = None
     #: The pinned URI whatever ``tag_style`` asked for (``uri`` is the moving one under ``moving``).
@@ -173,30 +168,9 @@ class Resolution:
     region_source: str = "argument"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "uri": self.uri,
-            "account": self.account,
-            "region": self.region,
-            "repository": self.repository,
-            "tag": self.tag,
-            "moving_tags": list(self.moving_tags),
-            "framework": self.framework,
-            "version": self.version,
-            "image_scope": self.image_scope,
-            "processor": self.processor,
-            "arch": self.arch,
-            "py_version": self.py_version,
-            "cuda": self.cuda,
-            "os": self.os,
-            "platform": self.platform,
-            "lifecycle": self.lifecycle.to_dict(),
-            "provenance": [p.to_dict() for p in self.provenance],
-            "catalog_version": self.catalog_version,
-            "alternatives": [a.to_dict() for a in self.alternatives],
-            "moving_uri": self.moving_uri,
-            "pinned_uri": self.pinned_uri or self.uri,
-            "region_source": self.region_source,
-        }
+        d = to_jsonable(self)
+        d["pinned_uri"] = self.pinned_uri or self.uri  # derived: never null, whatever built the object
+        return d
 
 
 # --------------------------------------------------------------------------- the index

@@ -145,6 +145,7 @@ class Diff:
 
     def to_dict(self) -> DiffDict:
         """The diff as JSON data (``smcat catalog diff --json``, the service's diff answer)."""
+        # explicit, not to_jsonable(): changed images are written as {image, fields} objects
         return {
             "from": self.old,
             "to": self.new,

@@ -28,12 +28,13 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 from smcat.catalog.errors import InvalidQuery, SmcatError
 from smcat.catalog.names import dns_suffix, is_region_code
+from smcat.catalog.serial import to_jsonable
 from smcat.catalog.times import format_iso, now_iso
 
 if TYPE_CHECKING:
@@ -191,8 +192,8 @@ class Verification:
         return EXIT_CODES[self.status]
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["pinned_uri"] = self.pinned_uri
+        d = to_jsonable(self)
+        d["pinned_uri"] = self.pinned_uri  # derived from uri and digest
         return d
 
     @classmethod

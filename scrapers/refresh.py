@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from smcat.catalog.errors import CatalogError, CorruptDocument, RefreshRefused, SmcatError, SourceMoved
 from smcat.catalog.models import ParseResult, Snapshot
+from smcat.catalog.serial import to_jsonable
 from smcat.catalog.store import DEFAULT_MAX_LOSS, Diff, DiffDict, Store, make_snapshot
 from smcat.catalog.times import now_iso
 from smcat.scrapers.merge import MergeInput, merge
@@ -54,7 +55,7 @@ class SourceReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON data, empty fields (None, [], "") left out."""
-        return {k: v for k, v in self.__dict__.items() if v not in (None, [], "")}
+        return to_jsonable(self, omit_empty=True)
 
 
 @dataclass
@@ -79,6 +80,8 @@ class RefreshReport:
 
     def to_dict(self) -> RefreshReportDict:
         """The report as JSON data (``smcat refresh --json``, the service's refresh jobs)."""
+        # explicit, not to_jsonable(): seconds are rounded, the ids are written as snapshot and
+        # previous, and the key order (outcome first) is not the field order
         return {
             "outcome": self.outcome,
             "snapshot": self.snapshot_id,
