@@ -18,6 +18,7 @@ from smcat.catalog.versions import parse_image_version, sort_key
 __all__ = [
     "EolRow",
     "SuccessorRef",
+    "best_first_order",
     "eol_report",
     "first_supported",
     "ranked_successors",
@@ -74,7 +75,11 @@ def _self(r: ImageRecord) -> ImageRecord:
 
 
 def ranked_successors(
-    record: ImageRecord, candidates: Iterable[T], record_of: Callable[[T], ImageRecord]
+    record: ImageRecord,
+    candidates: Iterable[T],
+    record_of: Callable[[T], ImageRecord],
+    *,
+    best_first: bool = False,
 ) -> list[T]:
     """The candidates that may replace ``record``, best first; whether each is supported is asked later.
 
@@ -82,6 +87,7 @@ def ranked_successors(
     version; a record whose version cannot be parsed has none. Best first: the newest version,
     then, within a version, the image the resolver would answer (:func:`within_version_key`).
     Pure and independent of the date, so a caller may keep the list (the resolver does, per image).
+    ``best_first=True`` says ``candidates`` are already in that order (:func:`best_first_order`).
     """
     mine = parse_image_version(record.version)
     if mine is None:
@@ -90,14 +96,29 @@ def ranked_successors(
     newer = []
     for c in candidates:
         r = record_of(c)
-        if _line(r) != line:
-            continue
         v = parse_image_version(r.version)
-        if v is not None and v > mine:
+        if v is None or v <= mine:
+            if best_first:  # newest first: no newer one after this
+                break
+            continue
+        if _line(r) == line:
             newer.append(c)
-    newer.sort(key=lambda c: within_version_key(record_of(c)))
-    newer.sort(key=lambda c: sort_key(record_of(c).version), reverse=True)  # stable: versions first
-    return newer
+    return newer if best_first else best_first_order(newer, record_of)
+
+
+def best_first_order(candidates: Iterable[T], record_of: Callable[[T], ImageRecord]) -> list[T]:
+    """``candidates`` newest version first and, within a version, in :func:`within_version_key` order."""
+    out = sorted(candidates, key=lambda c: sort_key(record_of(c).version), reverse=True)
+    i = 0
+    while i < len(out):  # the within-version key only where a version has several images
+        j = i + 1
+        version = record_of(out[i]).version
+        while j < len(out) and record_of(out[j]).version == version:
+            j += 1
+        if j - i > 1:
+            out[i:j] = sorted(out[i:j], key=lambda c: within_version_key(record_of(c)))
+        i = j
+    return out
 
 
 def first_supported(
@@ -136,6 +157,7 @@ def eol_report(
     by_line: dict[tuple[str, str, str, str, str, bool], list[ImageRecord]] = {}
     for r in snapshot.images:
         by_line.setdefault(_line(r), []).append(r)
+    ordered: dict[tuple[str, str, str, str, str, bool], list[ImageRecord]] = {}  # once per line with a row
     rows: list[EolRow] = []
     for r in snapshot.images:
         if not r.eop or (framework and r.framework != framework):
@@ -147,7 +169,10 @@ def eol_report(
         days_left = (eop - today).days
         if days_left > within_days:
             continue
-        nxt = successor(r, by_line[_line(r)], today)
+        line = _line(r)
+        if line not in ordered:
+            ordered[line] = best_first_order(by_line[line], _self)
+        nxt = first_supported(ranked_successors(r, ordered[line], _self, best_first=True), today, _self)
         rows.append(
             {
                 "status": "past" if days_left < 0 else "soon",

@@ -191,6 +191,7 @@ class _Entry:
         "cuda",
         "derived",
         "ec2",
+        "lifecycles",
         "os",
         "platform",
         "processor",
@@ -220,6 +221,8 @@ class _Entry:
         self.spellings = frozenset(k.split("/", 1)[0].lower() for k, _ in record.sdk_tags)
         #: the entries that may replace this one past its EOP, best first (``ranked_successors``)
         self.successors: tuple[_Entry, ...] | None = None
+        #: (day, region -> the past-EOP answer): a successor depends on both, nothing else
+        self.lifecycles: tuple[str, dict[str, Lifecycle]] | None = None
 
     def uri(self, region: str) -> str:
         u = self.uris.get(region)
@@ -1065,8 +1068,21 @@ def _lifecycle(idx: _Index, best: _Entry, region: str, today: date | None) -> Li
     if not rec.eop:
         return Lifecycle(rec.ga, rec.eop, False)
     day = today or date.today()
-    if rec.eop >= day.isoformat():
+    now = day.isoformat()
+    if rec.eop >= now:
         return Lifecycle(rec.ga, rec.eop, False)
+    known = best.lifecycles
+    if known is None or known[0] != now:
+        known = best.lifecycles = (now, {})
+    life = known[1].get(region)
+    if life is None:
+        life = known[1][region] = _past_eop(idx, best, region, day)
+    return life
+
+
+def _past_eop(idx: _Index, best: _Entry, region: str, day: date) -> Lifecycle:
+    """The answer for an image past its EOP: the warning, naming its successor in ``region``."""
+    rec = best.record
     ranked = best.successors
     if ranked is None:  # once per image: its line is filed under its own framework and scope
         home = idx.frameworks.get(canonical_framework(rec.framework), {}).get(rec.image_scope)
