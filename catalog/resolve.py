@@ -33,7 +33,7 @@ import difflib
 import re
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 from smcat.catalog.errors import InvalidQuery, NoMatch
 from smcat.catalog.instances import instance_profile
 from smcat.catalog.limits import MAX_VERSION_CHARS, check_query
-from smcat.catalog.models import ImageRecord, Provenance, Snapshot
+from smcat.catalog.models import ImageRecord, ImagesSummary, LazyImages, Provenance, Snapshot
 from smcat.catalog.names import (
     NEURON_FRAMEWORKS,
     canonical_framework,
@@ -428,40 +428,28 @@ class _Index:
         self.snapshot = snapshot
         #: a query's spelling (all but version, region and image filters) -> ``_normalise``'s answer
         self.normalised: dict[tuple[object, ...], _Normalised] = {}
-        raw: dict[str, list[tuple[ImageRecord, dict[str, str], tuple[str, ...]]]] = {}
-        self.repositories: dict[str, str] = {}
-        self.scopes: set[str] = set()
-        self.regions: set[str] = set()
-        canonical: dict[str, str] = {}  # a few hundred names among thousands of records
-        account_dicts: dict[int, dict[str, str]] = {}  # records share their account maps: so do entries
-        for rec in snapshot.images:
-            if not rec.tags:
-                continue  # version known, tag not: nothing to pull, never offered
-            accounts = rec.accounts or snapshot.registries.get(rec.registry_family or "", {})
-            if not accounts:
-                continue
-            shared = account_dicts.get(id(accounts))
-            if shared is None:
-                shared = account_dicts[id(accounts)] = dict(accounts)
-                self.regions.update(shared)
-            scopes: tuple[str, ...] = (rec.image_scope,)
-            for k, v in rec.extra:
-                if k == "image_scopes":  # one image declared for several scopes serves each
-                    scopes = tuple(dict.fromkeys((*scopes, *(x.strip() for x in v.split(",") if x.strip()))))
-            self.scopes.update(scopes)
-            item = (rec, shared, scopes)
-            fw = canonical.get(rec.framework)
-            if fw is None:
-                fw = canonical[rec.framework] = canonical_framework(rec.framework)
-            raw.setdefault(fw, []).append(item)
-            for n in rec.also_known_as:
-                c = canonical.get(n)
-                if c is None:
-                    c = canonical[n] = canonical_framework(n)
-                if c != fw:
-                    raw.setdefault(c, []).append(item)
-            self.repositories.setdefault(rec.repository, fw)
-        self.frameworks = _Frameworks(raw)
+        images = snapshot.images
+        get: Callable[[int], ImageRecord]
+        if isinstance(images, LazyImages):  # a loaded snapshot: only the frameworks asked are built
+            summary, get = images.summary(), images.record
+        else:
+            summary, get = summarise(images, snapshot.registries), images.__getitem__
+        names = {*summary.frameworks, *summary.repositories.values()}
+        names.update(n for _, _, aka in summary.aliases for n in aka)
+        canonical = {n: canonical_framework(n) for n in names}  # a few hundred names, thousands of records
+        raw: dict[str, list[int]] = {}
+        for name, positions in summary.frameworks.items():
+            raw.setdefault(canonical[name], []).extend(positions)
+        for i, name, aka in summary.aliases:
+            fw = canonical[name]
+            for c in {canonical[n] for n in aka} - {fw}:  # filed under every other name it answers to
+                raw.setdefault(c, []).append(i)
+        for positions in raw.values():
+            positions.sort()  # record order: ties between equal images keep the catalogue's order
+        self.repositories = {repo: canonical[name] for repo, name in summary.repositories.items()}
+        self.scopes = set(summary.scopes)
+        self.regions = set(summary.regions)
+        self.frameworks = _Frameworks(raw, get, snapshot.registries)
 
     def warm(self) -> _Index:
         """Build every framework's groups now (returns itself)."""
@@ -470,34 +458,85 @@ class _Index:
         return self
 
 
-class _Frameworks(Mapping[str, dict[str, "_Bucket"]]):
-    """framework -> scope -> ``_Bucket``, each framework's buckets built on first access (thread-safe)."""
+def summarise(images: Sequence[ImageRecord], registries: Mapping[str, Mapping[str, str]]) -> ImagesSummary:
+    """``ImagesSummary`` of built records (``LazyImages.summary()`` reads the same from the JSON)."""
+    frameworks: dict[str, list[int]] = {}
+    aliases: list[tuple[int, str, tuple[str, ...]]] = []
+    regions: set[str] = set()
+    scopes: set[str] = set()
+    repositories: dict[str, str] = {}
+    seen_accounts: set[int] = set()
+    for i, rec in enumerate(images):
+        if not rec.tags:
+            continue  # version known, tag not: nothing to pull, never offered
+        accounts = rec.accounts or registries.get(rec.registry_family or "", {})
+        if not accounts:
+            continue
+        if id(accounts) not in seen_accounts:
+            seen_accounts.add(id(accounts))
+            regions.update(accounts)
+        frameworks.setdefault(rec.framework, []).append(i)
+        if rec.also_known_as:
+            aliases.append((i, rec.framework, rec.also_known_as))
+        scopes.update(_scopes_of(rec))
+        repositories.setdefault(rec.repository, rec.framework)
+    return ImagesSummary(frameworks, aliases, frozenset(regions), frozenset(scopes), repositories)
 
-    def __init__(self, raw: dict[str, list[tuple[ImageRecord, dict[str, str], tuple[str, ...]]]]) -> None:
+
+def _scopes_of(rec: ImageRecord) -> tuple[str, ...]:
+    """The scopes an image serves: its own, and any more it declares (``extra["image_scopes"]``)."""
+    scopes: tuple[str, ...] = (rec.image_scope,)
+    for k, v in rec.extra:
+        if k == "image_scopes":  # one image declared for several scopes serves each
+            scopes = tuple(dict.fromkeys((*scopes, *(x.strip() for x in v.split(",") if x.strip()))))
+    return scopes
+
+
+class _Frameworks(Mapping[str, dict[str, "_Bucket"]]):
+    """framework -> scope -> ``_Bucket``, each framework's buckets built on first access (thread-safe).
+
+    A framework's records are fetched by position (``get``) when its buckets are built: from a
+    loaded snapshot (``LazyImages``) that builds those records only.
+    """
+
+    def __init__(
+        self,
+        raw: dict[str, list[int]],
+        get: Callable[[int], ImageRecord],
+        registries: Mapping[str, Mapping[str, str]],
+    ) -> None:
         self._raw = raw
+        self._get = get
+        self._registries = registries
         self._built: dict[str, dict[str, _Bucket]] = {}
         self._entries: dict[int, _Entry] = {}  # one entry per record, whatever names it is filed under
+        self._accounts: dict[int, dict[str, str]] = {}  # records share their account maps: so do entries
         self._lock = Lock()
 
     def __getitem__(self, fw: str) -> dict[str, _Bucket]:
         built = self._built.get(fw)
         if built is not None:
             return built
-        items = self._raw[fw]  # KeyError for an unknown framework, as a dict would
+        positions = self._raw[fw]  # KeyError for an unknown framework, as a dict would
         with self._lock:
             built = self._built.get(fw)
             if built is None:
-                built = self._built[fw] = self._build(items)
+                built = self._built[fw] = self._build(positions)
         return built
 
-    def _build(self, items: list[tuple[ImageRecord, dict[str, str], tuple[str, ...]]]) -> dict[str, _Bucket]:
+    def _build(self, positions: list[int]) -> dict[str, _Bucket]:
         grouped: dict[str, dict[str, list[_Entry]]] = {}
-        for rec, accounts, scopes in items:
-            entry = self._entries.get(id(rec))
+        for i in positions:
+            entry = self._entries.get(i)
             if entry is None:
-                entry = self._entries[id(rec)] = _Entry(rec, accounts)
-            for scope in scopes:
-                grouped.setdefault(scope, {}).setdefault(rec.version, []).append(entry)
+                rec = self._get(i)
+                accounts = rec.accounts or self._registries.get(rec.registry_family or "", {})
+                shared = self._accounts.get(id(accounts))
+                if shared is None:
+                    shared = self._accounts[id(accounts)] = dict(accounts)
+                entry = self._entries[i] = _Entry(rec, shared)
+            for scope in _scopes_of(entry.record):
+                grouped.setdefault(scope, {}).setdefault(entry.record.version, []).append(entry)
         return {scope: _bucket(versions) for scope, versions in grouped.items()}
 
     def __contains__(self, fw: object) -> bool:
