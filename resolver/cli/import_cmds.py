@@ -20,8 +20,8 @@ from smcat.catalog.plural import plural
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from smcat.importer.core import Progress
     from smcat.importer.limits import ArchiveLimits
+    from smcat.importer.request import Progress
 
 __all__ = ["register"]
 
