@@ -27,7 +27,7 @@ from .request import MODES, PACKAGINGS, ImportRequest, Progress, Resolver, build
 from .run import ClientFor, ImportResult, run
 from .validate import DEFAULT_INSTANCE_TYPE
 
-__all__ = ["MODES", "PACKAGINGS", "ImportResult", "import_model"]
+__all__ = ["MODES", "PACKAGINGS", "ImportResult", "import_model", "prepare"]
 
 
 def _default_resolver(
@@ -128,15 +128,7 @@ def import_model(
     ``verify``: ask ECR that the image exists before anything is created (not in a dry run);
     ``pin_digest``: verify, then deploy ``repository@sha256:...`` so a moving tag cannot change what runs.
     """
-    t0 = time.monotonic()
-    timings: dict[str, float] = {}  # seconds per step, plus "total"
-    clock = [t0]
-
-    def lap(label: str) -> None:
-        now = time.monotonic()
-        timings[label] = round(now - clock[0], 6)
-        clock[0] = now
-
+    clock = _Clock()
     request = build_request(
         model,
         framework=framework,
@@ -177,10 +169,10 @@ def import_model(
         pin_digest=pin_digest,
     )
     with tempfile.TemporaryDirectory(prefix="smcat-import-", ignore_cleanup_errors=True) as workdir:
-        artifact = prepare(request, Path(workdir), lap)
+        artifact = prepare(request, Path(workdir), clock.lap)
         if request.dry_run:  # no session, no client: the plan is all there is
             result = ImportResult.of(plan(request, artifact, stamp=name_stamp()), dry_run=True)
-            result.timings = timings
+            result.timings = clock.timings
             return result
         clients = _clients(request)
         the_plan = plan(request, artifact, stamp=name_stamp(), account=_account(request, clients))
@@ -191,8 +183,24 @@ def import_model(
             overwrite=request.s3.overwrite,
             keep_on_failure=request.keep_on_failure,
         )
-    result.timings = {**timings, **result.timings, "total": round(time.monotonic() - t0, 6)}
+    result.timings = {**clock.timings, **result.timings, "total": clock.total()}
     return result
+
+
+class _Clock:
+    """Seconds per stage of an import (``timings``), and since the import began."""
+
+    def __init__(self) -> None:
+        self.start = self.last = time.monotonic()
+        self.timings: dict[str, float] = {}
+
+    def lap(self, label: str) -> None:
+        now = time.monotonic()
+        self.timings[label] = round(now - self.last, 6)
+        self.last = now
+
+    def total(self) -> float:
+        return round(time.monotonic() - self.start, 6)
 
 
 def prepare(request: ImportRequest, workdir: Path, lap: Callable[[str], None] = lambda _: None) -> Artifact:
@@ -226,7 +234,7 @@ def prepare(request: ImportRequest, workdir: Path, lap: Callable[[str], None] = 
     training_image = None
     if src.packaging == "training-job":
         image = request.image
-        pick = image.resolver or _training_resolver(image.resolver_url)
+        pick = image.resolver or _resolver_of(image.resolver_url)
         instance_type = request.instances.instance_type or DEFAULT_INSTANCE_TYPE
         training_image = pick(
             src.framework, src.version, request.region, "training", instance_type, image.py_version
@@ -241,9 +249,7 @@ def _pick_image(request: ImportRequest, lap: Callable[[str], None]) -> str:
     scope_type = None if request.mode in ("serverless", "register") else request.instances.instance_type
     image_uri = image.image_uri
     if image_uri is None:
-        pick = image.resolver or (
-            _url_resolver(image.resolver_url) if image.resolver_url else _default_resolver
-        )
+        pick = image.resolver or _resolver_of(image.resolver_url)
         image_uri = pick(
             src.framework, src.version, request.region, "inference", scope_type, image.py_version
         )
@@ -319,5 +325,6 @@ def _account(request: ImportRequest, client: ClientFor) -> str | None:
     return account
 
 
-def _training_resolver(resolver_url: str | None) -> Resolver:
+def _resolver_of(resolver_url: str | None) -> Resolver:
+    """The smcat service at ``resolver_url``, else the catalogue shipped with smcat."""
     return _url_resolver(resolver_url) if resolver_url else _default_resolver
