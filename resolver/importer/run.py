@@ -70,7 +70,7 @@ def run(
     overwrite: bool = False,
     keep_on_failure: bool = False,
 ) -> ImportResult:
-    """Execute ``plan``'s steps in order with ``clients``; ``timings`` holds seconds per step.
+    """Execute ``plan``'s steps in order with ``clients``; the result's ``timings``: seconds per step.
 
     ``overwrite``: a fixed S3 key holding a different object is replaced (else UploadConflict).
     A step that fails raises ImportFailed naming what was created, deleted (newest first) and
