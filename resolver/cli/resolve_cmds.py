@@ -191,8 +191,8 @@ def serve(
     import json
     import os
 
-    from smcat.serving import StartInfo, start_line
-    from smcat.serving import serve as run
+    from smcat.service.serving import StartInfo, start_line
+    from smcat.service.serving import serve as run
 
     if catalog_dir:
         os.environ["SMCAT_CATALOG"] = str(catalog_dir)

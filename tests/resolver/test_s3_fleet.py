@@ -30,10 +30,10 @@ PREFIX = "prod/catalog"
 RELOAD_SECONDS = 0.5
 QUERY = "framework=tensorflow&version=2.0&gpu=true&region=ap-southeast-1"
 
-# Registers the S3 layer before the app opens its store, whether or not smcat.app does it itself.
+# Registers the S3 layer before the app opens its store, whether or not smcat.service.app does it itself.
 BOOT = (
     "import sys, uvicorn, smcat.stores; "
-    "uvicorn.run('smcat.app:create_app', factory=True, host='127.0.0.1', port=int(sys.argv[1]), "
+    "uvicorn.run('smcat.service.app:create_app', factory=True, host='127.0.0.1', port=int(sys.argv[1]), "
     "log_level='warning', access_log=False)"
 )
 
