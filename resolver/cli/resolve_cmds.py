@@ -92,7 +92,7 @@ def resolve(
     invalid input, 3 when nothing matches (the message says what exists).
     """
     from smcat.catalog.resolve import resolve as do_resolve
-    from smcat.stores import open_any_store as open_store
+    from smcat.storage import open_any_store as open_store
 
     store = open_store(catalog_dir)
     snap = store.load(catalog_version)

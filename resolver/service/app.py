@@ -21,7 +21,7 @@ from smcat.service.http_errors import ApiError, error_response, problem, problem
 from smcat.service.refresh_jobs import RefreshJobs, fetcher_factory
 from smcat.service.routes import catalog, frameworks, health, image, refresh
 from smcat.service.settings import Settings
-from smcat.stores import open_any_store
+from smcat.storage import open_any_store
 
 __all__ = ["Service", "create_app"]
 

@@ -111,7 +111,7 @@ def check_startup() -> tuple[Settings, CatalogHolder]:
 
     from smcat.service.holder import CatalogHolder
     from smcat.service.settings import Settings
-    from smcat.stores import open_any_store
+    from smcat.storage import open_any_store
 
     try:
         settings = Settings()

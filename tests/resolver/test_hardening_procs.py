@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from smcat.catalog.store import LocalLayer, Store, make_snapshot, shipped_dir
-from smcat.s3_layer import S3Layer
 from smcat.service.serving import EXIT_CANNOT_LISTEN
+from smcat.storage import S3Layer
 from tests.resolver.servers import SMCAT, Service, SwitchableProxy, clean_env, free_port, get, get_json
 
 BUCKET = "smcat-hardening"
