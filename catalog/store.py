@@ -25,9 +25,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol, TypedDict, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, cast
 
 from smcat.catalog import snapshot_io
 from smcat.catalog.errors import (
@@ -39,10 +38,11 @@ from smcat.catalog.errors import (
     SnapshotNotFound,
     StoreWriteFailed,
 )
-from smcat.catalog.lock import DEFAULT_STALE_AFTER, RefreshLock
 from smcat.catalog.models import Conflict, ImageRecord, Snapshot
 from smcat.catalog.shapes import ID_PATTERN, status_problem
 
+if TYPE_CHECKING:  # the lock (sqlite3, uuid, socket) is imported by writers only: readers start faster
+    from smcat.catalog.lock import RefreshLock
 __all__ = [
     "DEFAULT_MAX_LOSS",
     "CurrentSnapshot",
@@ -69,7 +69,7 @@ LOADED_VERSIONS_MAX = 8
 
 def shipped_dir() -> Path:
     """The read-only snapshot directory inside the installed package."""
-    return Path(str(resources.files("smcat.catalog").joinpath("data")))
+    return Path(__file__).resolve().with_name("data")  # importlib.resources' readers cost ~4 ms to import
 
 
 def default_user_dir() -> Path:
@@ -371,7 +371,16 @@ class Store:
                 m = _ID_RE.match(vid)
                 if not m or vid in seen:
                     continue
-                created = datetime.strptime(m["stamp"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+                st = m["stamp"]  # YYYYmmddTHHMMSSZ, checked by the pattern (no strptime: it imports locale)
+                created = datetime(
+                    int(st[:4]),
+                    int(st[4:6]),
+                    int(st[6:8]),
+                    int(st[9:11]),
+                    int(st[11:13]),
+                    int(st[13:15]),
+                    tzinfo=UTC,
+                )
                 seen[vid] = VersionInfo(
                     id=vid,
                     created_at=created.isoformat().replace("+00:00", "Z"),
@@ -487,7 +496,7 @@ class Store:
     # ---- writing -------------------------------------------------------------------------
     @contextlib.contextmanager
     def lock(
-        self, *, stale_after: float = DEFAULT_STALE_AFTER, heartbeat_every: float | None = None
+        self, *, stale_after: float | None = None, heartbeat_every: float | None = None
     ) -> Iterator[RefreshLock]:
         """Hold the store's refresh lock, or refuse at once (``RefreshRefused`` names the holder).
 
@@ -495,10 +504,16 @@ class Store:
         seconds from another host) is taken over (see ``smcat.catalog.lock``). Once held, temp files
         a crashed write left behind (older than this holder) are removed; the yielded lock
         tells what it took over (``taken_over``) and what it removed (``removed_debris``).
+        ``stale_after`` defaults to ``smcat.catalog.lock.DEFAULT_STALE_AFTER``.
         """
+        from smcat.catalog.lock import DEFAULT_STALE_AFTER, RefreshLock
+
         lock_dir = self.lock_dir or self.layer.default_lock_dir()
         lk = RefreshLock(
-            lock_dir, what=self.location, stale_after=stale_after, heartbeat_every=heartbeat_every
+            lock_dir,
+            what=self.location,
+            stale_after=DEFAULT_STALE_AFTER if stale_after is None else stale_after,
+            heartbeat_every=heartbeat_every,
         )
         with lk:
             remove = getattr(self.layer, "remove_debris", None)

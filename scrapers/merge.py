@@ -17,26 +17,31 @@ Precedence, per fact (newer and more specific wins):
   regions that list it. Where two sources disagree both claims are kept as a ``Conflict``
   and the newer, more specific source wins (region tables over docs pages, the 2026
   region table over older ``available_images.md`` ones).
+
+Which source plays which part is each source's declared ``Role`` (``smcat.scrapers.scraper``), and
+among sources of one role the registry's order (``smcat.scrapers.registry.SCRAPERS``) is the
+precedence: the merge never names a source.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from smcat.catalog.models import Conflict, ImageRecord, ParseResult, Provenance
+from smcat.scrapers.registry import SCRAPERS
+from smcat.scrapers.scraper import Role, Scraper
 
 __all__ = ["MergeInput", "merge"]
 
 #: An image's identity, ``ImageRecord.key``.
 RecordKey = tuple[str, ...]
 
-#: Source precedence: earlier wins where sources disagree.
-IMAGE_SOURCES = ("dlc-image-data", "dlc-available-images", "aws-docs-ecr-paths")
-#: The SDK's configuration, newest line first: where the two disagree the first wins.
-SDK_SOURCES = ("sdk-image-config", "sdk-image-config-v2")
-REGISTRY_SOURCES = ("dlc-regions", "dlc-available-images")
+
+def _playing(sources: Sequence[Scraper], role: Role) -> tuple[str, ...]:
+    """The names of the sources that play ``role``, in precedence order (earlier wins)."""
+    return tuple(s.name for s in sources if s.plays(role))
 
 
 @dataclass
@@ -51,13 +56,19 @@ class MergeInput:
     def parsed(self, source: str) -> Iterable[tuple[str, ParseResult]]:
         return self.results.get(source, ())
 
+    def parsed_by(self, names: Iterable[str]) -> Iterable[tuple[str, ParseResult]]:
+        """``parsed`` of each source in ``names``, in that order."""
+        for name in names:
+            yield from self.parsed(name)
 
-def _registries(inp: MergeInput, conflicts: list[Conflict]) -> dict[str, dict[str, str]]:
+
+def _registries(
+    inp: MergeInput, tables: Sequence[str], conflicts: list[Conflict]
+) -> dict[str, dict[str, str]]:
     claims: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-    for source in REGISTRY_SOURCES:
-        for url, res in inp.parsed(source):
-            for ra in res.registries:
-                claims[(ra.family, ra.region)].append((ra.account, url))
+    for url, res in inp.parsed_by(tables):
+        for ra in res.registries:
+            claims[(ra.family, ra.region)].append((ra.account, url))
     out: dict[str, dict[str, str]] = defaultdict(dict)
     for (family, region), vals in sorted(claims.items()):
         out[family][region] = vals[0][0]
@@ -128,14 +139,20 @@ def _merge_same(a: ImageRecord, b: ImageRecord) -> ImageRecord:
     )
 
 
-def merge(inp: MergeInput) -> tuple[list[ImageRecord], dict[str, dict[str, str]], list[Conflict]]:
-    """Merge all sources into (images, registries, conflicts). Pure: no I/O."""
+def merge(
+    inp: MergeInput, sources: Sequence[Scraper] = SCRAPERS
+) -> tuple[list[ImageRecord], dict[str, dict[str, str]], list[Conflict]]:
+    """Merge all sources into (images, registries, conflicts). Pure: no I/O.
+
+    ``sources`` (the registry by default) says which source plays which ``Role`` and, by its
+    order, which of two sources of one role wins; results of sources it does not list are unused.
+    """
     conflicts: list[Conflict] = []
-    registries = _registries(inp, conflicts)
+    registries = _registries(inp, _playing(sources, Role.REGION_TABLES), conflicts)
 
     # 1. Verbatim images (YAML first, then available_images.md), keyed by identity.
     by_key: dict[RecordKey, ImageRecord] = {}
-    for source in IMAGE_SOURCES[:2]:
+    for source in _playing(sources, Role.VERBATIM_IMAGES):
         for _url, res in inp.parsed(source):
             for rec in res.images:
                 fam = _family_accounts(rec, registries)
@@ -158,13 +175,13 @@ def merge(inp: MergeInput) -> tuple[list[ImageRecord], dict[str, dict[str, str]]
                 by_key[rec.key] = _merge_same(prev, rec) if prev else rec
 
     # 1b. The SDK's configuration: join each entry to the verbatim image it describes, or keep it.
-    _join_sdk_images(by_key, _sdk_images(inp, conflicts), conflicts)
+    _join_sdk_images(by_key, _sdk_images(inp, _playing(sources, Role.SDK_IMAGES), conflicts), conflicts)
 
     # 2. Docs-page images: one claim per region page; group them, then attach to the verbatim
     #    images they describe, or keep them as images of their own (with derived tags).
     # (gathered per image first and folded once: one image is on dozens of region pages)
     claims: dict[RecordKey, list[ImageRecord]] = defaultdict(list)
-    for _url, res in inp.parsed("aws-docs-ecr-paths"):
+    for _url, res in inp.parsed_by(_playing(sources, Role.DERIVED_IMAGES)):
         for rec in res.images:
             claims[rec.key].append(rec)
     docs: dict[RecordKey, ImageRecord] = {}
@@ -200,7 +217,7 @@ def merge(inp: MergeInput) -> tuple[list[ImageRecord], dict[str, dict[str, str]]
 
     # 3. Lifecycle dates for retired versions (legacy file): match framework + major.minor.
     lifecycle: dict[tuple[str, str], tuple[str | None, str | None]] = {}
-    for _url, res in inp.parsed("dlc-legacy"):
+    for _url, res in inp.parsed_by(_playing(sources, Role.LIFECYCLE)):
         lifecycle.update(res.lifecycle)
     images = []
     for rec in by_key.values():
@@ -228,41 +245,42 @@ def _scopes_of(rec: ImageRecord) -> set[str]:
     return scopes
 
 
-def _sdk_images(inp: MergeInput, conflicts: list[Conflict]) -> dict[RecordKey, ImageRecord]:
-    """The SDK entries of both lines folded by identity; the newer line wins, disagreements are kept."""
+def _sdk_images(
+    inp: MergeInput, sdk_sources: Sequence[str], conflicts: list[Conflict]
+) -> dict[RecordKey, ImageRecord]:
+    """The SDK entries of every line folded by identity; the first line wins, disagreements are kept."""
     out: dict[RecordKey, ImageRecord] = {}
-    for source in SDK_SOURCES:
-        for _url, res in inp.parsed(source):
-            for rec in res.images:
+    for _url, res in inp.parsed_by(sdk_sources):
+        for rec in res.images:
+            prev = out.get(rec.key)
+            if prev is not None and prev.framework != rec.framework:
+                rec = replace(rec, variant=rec.variant or rec.framework)  # two families, one repository
                 prev = out.get(rec.key)
-                if prev is not None and prev.framework != rec.framework:
-                    rec = replace(rec, variant=rec.variant or rec.framework)  # two families, one repository
-                    prev = out.get(rec.key)
-                if prev is None:
-                    out[rec.key] = rec
-                    continue
-                subject = f"{rec.repository}:{prev.tags[0] if prev.tags else rec.version} ({rec.framework})"
-                if prev.tags and rec.tags and prev.tags[0] != rec.tags[0]:
-                    conflicts.append(
-                        Conflict(
-                            subject,
-                            "tag",
-                            ((prev.tags[0], prev.provenance[0].url), (rec.tags[0], rec.provenance[0].url)),
-                            winner=prev.tags[0],
-                            reason="the SDK's master branch wins over its master-v2 line",
-                        )
+            if prev is None:
+                out[rec.key] = rec
+                continue
+            subject = f"{rec.repository}:{prev.tags[0] if prev.tags else rec.version} ({rec.framework})"
+            if prev.tags and rec.tags and prev.tags[0] != rec.tags[0]:
+                conflicts.append(
+                    Conflict(
+                        subject,
+                        "tag",
+                        ((prev.tags[0], prev.provenance[0].url), (rec.tags[0], rec.provenance[0].url)),
+                        winner=prev.tags[0],
+                        reason="the SDK's master branch wins over its master-v2 line",
                     )
-                _account_conflicts(
-                    prev, rec, subject, "the SDK's master branch wins over its master-v2 line", conflicts
                 )
-                sdk_tags = dict(rec.sdk_tags)
-                sdk_tags.update(prev.sdk_tags)
-                out[rec.key] = replace(
-                    prev,
-                    accounts={**rec.accounts, **prev.accounts},
-                    sdk_tags=tuple(sorted(sdk_tags.items())),
-                    provenance=_union(prev.provenance, rec.provenance),
-                )
+            _account_conflicts(
+                prev, rec, subject, "the SDK's master branch wins over its master-v2 line", conflicts
+            )
+            sdk_tags = dict(rec.sdk_tags)
+            sdk_tags.update(prev.sdk_tags)
+            out[rec.key] = replace(
+                prev,
+                accounts={**rec.accounts, **prev.accounts},
+                sdk_tags=tuple(sorted(sdk_tags.items())),
+                provenance=_union(prev.provenance, rec.provenance),
+            )
     return out
 
 

@@ -1,9 +1,10 @@
 """The refresh pipeline: fetch every source, parse, merge, gate, publish a new catalogue version.
 
 A refresh is refused (the current version stays, byte for byte) when a source fails to fetch
-or parse, when a source yields nothing, or when the new catalogue would lose more than
-``max_loss`` of the current images; ``force=True`` publishes anyway. An unchanged upstream
-(same content hash) publishes nothing and succeeds.
+or parse, when a source yields nothing, when the new catalogue has no images, or when it would
+lose more than ``max_loss`` of the current images; ``force=True`` publishes anyway (never an
+empty catalogue). An unchanged upstream (same content hash) publishes nothing and succeeds.
+Every gate is in the "Gates" section below, in the order a refresh meets them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from smcat.catalog.models import ParseResult, Snapshot
 from smcat.catalog.store import DEFAULT_MAX_LOSS, Diff, DiffDict, Store, make_snapshot
 from smcat.catalog.times import now_iso
 from smcat.scrapers.merge import MergeInput, merge
-from smcat.scrapers.registry import SCRAPERS, Scraper, scraper_for_url
+from smcat.scrapers.registry import SCRAPERS, scraper_for_url
+from smcat.scrapers.scraper import Scraper
 
 if TYPE_CHECKING:
     from smcat.scrapers.http import Fetcher
@@ -147,14 +149,10 @@ def _collect_source(
                                 raise _over_limit(scraper, limit, len(seen))
                             seen.add(link)
                             queue.append(link)
-        yielded = rep.images or rep.registries or any(r.lifecycle for _, r in inp.parsed(scraper.name))
-        if not yielded:
+        empty = _empty_source(scraper, rep, inp)
+        if empty:
             rep.status = "failed"
-            rep.error = (
-                f"{scraper.name} parsed to nothing from {rep.documents} document(s)"
-                + (f" ({'; '.join(rep.moved)})" if rep.moved else "")
-                + "; the upstream format may have changed. Check it with 'smcat scrape'."
-            )
+            rep.error = empty
     except SmcatError as e:
         rep.status = "failed"
         rep.error = str(e)
@@ -324,22 +322,80 @@ def _refresh_locked(
         )
 
     inp, reports = collect(fetcher, scrapers, progress=progress)
-    failed = [r for r in reports if r.status == "failed"]
-    if failed and not force:
-        return report("refused", reports, reason="; ".join(f"{r.name}: {r.error}" for r in failed))
-    snap = build_snapshot(inp, reports, now=now or datetime.now(UTC))
-    if previous and store.load(previous).content_hash == snap.content_hash:
-        if store.layer.read("CURRENT") is None:
+    verdict = _judge(store, inp, reports, previous, force=force, max_loss=max_loss, now=now)
+    if verdict.outcome == "unchanged":
+        assert previous is not None  # only a current version can be unchanged
+        if _served_from_a_base_layer(store, previous):
             # Same as a base layer's (the shipped) version: pin it in the writable layer, so replicas
             # sharing this store serve it rather than whatever their own package ships.
             store.set_current(previous)
         return report("unchanged", reports, snapshot_id=previous)
+    if verdict.outcome == "refused" or verdict.snapshot is None:
+        return report("refused", reports, reason=verdict.reason)
+    try:
+        store.publish(verdict.snapshot)
+    except CatalogError as e:  # disk full, store unreachable: nothing published, the current one stays
+        return report("failed", reports, reason=str(e))
+    return report("published", reports, snapshot_id=verdict.snapshot.id, diff=verdict.diff)
+
+
+def _served_from_a_base_layer(store: Store, version: str) -> bool:
+    """Whether ``version`` is read from a base layer (the shipped one), not the writable one."""
+    return any(v.id == version and v.shipped for v in store.versions())
+
+
+# ---- Gates: every reason a refresh refuses to publish, in the order a refresh meets them ----------
+# 1. A source failed: its fetch or parse raised, or it links to too many documents
+#    (``_collect_source`` records the error in its report).
+# 2. A source parsed to nothing (``_empty_source``): its report says failed, with why.
+#    A failed source (1 or 2) refuses the refresh unless forced (``_judge``).
+# 3. The new catalogue has no images: refused, even forced (``Store.check_gates``, via ``_judge``).
+# 4. The new catalogue loses more than ``max_loss`` of the current images: refused unless forced
+#    (``Store.check_gates``, via ``_judge``).
+# A catalogue equal to the current one (same content hash) passes 1-2, then publishes nothing.
+
+
+def _empty_source(scraper: Scraper, rep: SourceReport, inp: MergeInput) -> str | None:
+    """Gate 2: why a source that yielded no images, registries or dates fails; None when it yielded."""
+    yielded = rep.images or rep.registries or any(r.lifecycle for _, r in inp.parsed(scraper.name))
+    if yielded:
+        return None
+    return (
+        f"{scraper.name} parsed to nothing from {rep.documents} document(s)"
+        + (f" ({'; '.join(rep.moved)})" if rep.moved else "")
+        + "; the upstream format may have changed. Check it with 'smcat scrape'."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """What the gates decided: ``publish`` (``snapshot``, with its ``diff``), ``unchanged`` or ``refused``."""
+
+    outcome: str
+    snapshot: Snapshot | None = None
+    diff: Diff | None = None
+    reason: str | None = None
+
+
+def _judge(
+    store: Store,
+    inp: MergeInput,
+    reports: list[SourceReport],
+    previous: str | None,
+    *,
+    force: bool,
+    max_loss: float,
+    now: datetime | None,
+) -> _Verdict:
+    """Run the gates over one refresh's sources; merges them only when the sources pass."""
+    failed = [r for r in reports if r.status == "failed"]
+    if failed and not force:
+        return _Verdict("refused", reason="; ".join(f"{r.name}: {r.error}" for r in failed))
+    snap = build_snapshot(inp, reports, now=now or datetime.now(UTC))
+    if previous and store.load(previous).content_hash == snap.content_hash:
+        return _Verdict("unchanged")
     try:
         d = store.check_gates(snap, max_loss=1.0 if force else max_loss)
     except RefreshRefused as e:
-        return report("refused", reports, reason=str(e))
-    try:
-        store.publish(snap)
-    except CatalogError as e:  # disk full, store unreachable: nothing published, the current one stays
-        return report("failed", reports, reason=str(e))
-    return report("published", reports, snapshot_id=snap.id, diff=d)
+        return _Verdict("refused", reason=str(e))
+    return _Verdict("publish", snapshot=snap, diff=d)

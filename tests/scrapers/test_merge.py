@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from smcat.catalog.models import ImageRecord, ParseResult, Provenance, RegistryAccount
 from smcat.scrapers.merge import MergeInput, merge
+from smcat.scrapers.registry import SCRAPERS, get
+from smcat.scrapers.scraper import Role, Scraper
 
 YAML = Provenance("dlc-image-data", "https://raw.test/tf.yml", "t")
 AVAIL = Provenance("dlc-available-images", "https://raw.test/available_images.md", "t")
@@ -275,3 +279,45 @@ def test_elastic_inference_repositories_are_the_eia_scope():
     inp.add("dlc-available-images", AVAIL.url, ParseResult(images=[eia]))
     [r], _, _ = merge(inp)
     assert r.image_scope == "eia"
+
+
+# --------------------------------------------------------------------------- roles and precedence
+
+
+def _renamed(inp: MergeInput, prefix: str) -> tuple[MergeInput, list[Scraper]]:
+    """``inp`` under other source names, with the registry's sources renamed the same way."""
+    out = MergeInput()
+    for name, parsed in inp.results.items():
+        for url, res in parsed:
+            out.add(prefix + name, url, res)
+    return out, [dataclasses.replace(s, name=prefix + s.name) for s in SCRAPERS]
+
+
+def test_the_merge_asks_a_sources_roles_never_its_name():
+    inp = _inp()
+    inp.add("sdk-image-config", SDK.url, ParseResult(images=[_sdk(accounts={"us-east-1": "111111111111"})]))
+    renamed, sources = _renamed(inp, "mirror-of-")
+    assert merge(renamed, sources) == merge(inp)
+    # without their roles, the same results are not used at all
+    silent = [dataclasses.replace(s, roles=frozenset()) for s in sources]
+    assert merge(renamed, silent) == ([], {}, [])
+
+
+def test_the_registry_order_is_the_precedence_among_sources_of_one_role():
+    regions, avail = get("dlc-regions"), get("dlc-available-images")
+    assert regions.plays(Role.REGION_TABLES) and avail.plays(Role.REGION_TABLES)
+    _images, registries, conflicts = merge(_inp(), [regions, avail])
+    assert registries["dlc"]["af-south-1"] == "626614931356"  # the region table, listed first, wins
+    _images, registries, conflicts = merge(_inp(), [avail, regions])
+    assert registries["dlc"]["af-south-1"] == "999999999999"  # available_images.md first: it wins
+    c = next(c for c in conflicts if c.subject == "dlc registry in af-south-1")
+    assert c.winner == "999999999999"
+
+
+def test_the_sdks_line_listed_first_wins():
+    inp = MergeInput()
+    inp.add("sdk-image-config", SDK.url, ParseResult(images=[_sdk(tags=("2.19.0-gpu-py312-new",))]))
+    inp.add("sdk-image-config-v2", SDK_V2.url, ParseResult(images=[_sdk(SDK_V2)]))
+    v3, v2 = get("sdk-image-config"), get("sdk-image-config-v2")
+    [r], _, _ = merge(inp, [v2, v3])
+    assert r.tags == ("2.19.0-gpu-py312",)  # master-v2 listed first: its tag is kept

@@ -18,7 +18,7 @@ import requests
 import responses
 from click.testing import CliRunner
 
-from smcat.catalog.store import Store, open_store
+from smcat.catalog.store import Store, open_store, shipped_dir
 from smcat.cli import cli
 from smcat.scrapers.http import Fetcher, make_session, mirror_path, prefix_rewriter
 from smcat.scrapers.refresh import run_refresh
@@ -252,6 +252,23 @@ def test_cli_refresh_exit_codes_and_json(tmp_path, broken_mirror):
     assert bad.exit_code == 4
     assert "refused" in bad.stderr and "dlc-image-data" in bad.stderr
     assert open_store(cat).current_id() == out["snapshot"]
+
+
+def test_an_unchanged_refresh_over_the_shipped_version_pins_it_in_the_writable_layer(tmp_path):
+    # replicas sharing this store must serve this version, not whatever their own package ships
+    root = tmp_path / "c"
+    store = Store(root, bases=(shipped_dir(),))
+    shipped = store.current_id()
+    assert shipped and not (root / "CURRENT").exists()
+    report = run_refresh(store, Fetcher(mirror=MIRROR))
+    assert (report.outcome, report.snapshot_id) == ("unchanged", shipped)
+    assert (root / "CURRENT").read_text() == shipped + "\n"
+    assert Store(root).load().content_hash == store.load(shipped).content_hash  # without the base
+    pinned = (root / "CURRENT").stat()
+    again = run_refresh(store, Fetcher(mirror=MIRROR))  # the pointer is its own now: not rewritten
+    after = (root / "CURRENT").stat()
+    assert again.outcome == "unchanged"
+    assert (after.st_ino, after.st_mtime_ns) == (pinned.st_ino, pinned.st_mtime_ns)
 
 
 def test_the_shipped_snapshot_is_current_with_the_mirror():

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from smcat.catalog.store import LocalLayer, Store
-from smcat.scrapers import dlc_regions
 from smcat.scrapers.http import Fetcher, mirror_path
 from smcat.scrapers.refresh import run_refresh
 from smcat.scrapers.registry import get
+from smcat.scrapers.sources import dlc_regions
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 YAML_URL = (

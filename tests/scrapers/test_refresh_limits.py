@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from smcat.scrapers import dlc_image_data
 from smcat.scrapers.http import Fetcher
 from smcat.scrapers.refresh import MAX_DOCUMENTS_PER_SOURCE, collect
 from smcat.scrapers.registry import get
+from smcat.scrapers.sources import dlc_image_data
 from tests.conftest import MIRROR, requires_shared
 
 

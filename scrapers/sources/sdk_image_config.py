@@ -41,8 +41,18 @@ from typing import Any
 from smcat.catalog.errors import ParseError
 from smcat.catalog.models import ImageRecord, ParseResult, Provenance
 from smcat.catalog.versions import parse_image_version
+from smcat.scrapers.scraper import Role, Scraper
 
-__all__ = ["LIST_URL_V2", "LIST_URL_V3", "NOT_IMAGES", "URL_PATTERN_V2", "URL_PATTERN_V3", "parse"]
+__all__ = [
+    "LIST_URL_V2",
+    "LIST_URL_V3",
+    "NOT_IMAGES",
+    "SCRAPER",
+    "SCRAPER_V2",
+    "URL_PATTERN_V2",
+    "URL_PATTERN_V3",
+    "parse",
+]
 
 SOURCE_V3 = "sdk-image-config"
 SOURCE_V2 = "sdk-image-config-v2"
@@ -370,3 +380,22 @@ def _tag(
     if name == "sagemaker-tritonserver" and proc == "gpu":
         tag = tag.rstrip("-gpu")  # the SDK strips these characters, not the suffix
     return tag
+
+
+#: This source's description, listed in ``smcat.scrapers.registry``.
+SCRAPER = Scraper(
+    name=SOURCE_V3,
+    description="SageMaker Python SDK image configuration, branch master (image_uri_config/*.json)",
+    parse=parse,
+    url_pattern=URL_PATTERN_V3,
+    start_urls=(LIST_URL_V3,),
+    roles=frozenset({Role.SDK_IMAGES}),
+)
+SCRAPER_V2 = Scraper(
+    name=SOURCE_V2,
+    description="SageMaker Python SDK image configuration, maintained v2 line (branch master-v2)",
+    parse=parse,
+    url_pattern=URL_PATTERN_V2,
+    start_urls=(LIST_URL_V2,),
+    roles=frozenset({Role.SDK_IMAGES}),
+)

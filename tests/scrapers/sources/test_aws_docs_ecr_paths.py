@@ -1,4 +1,4 @@
-"""smcat.scrapers.aws_docs_ecr_paths: the AWS docs "Docker Registry Paths and Example Code" pages."""
+"""smcat.scrapers.sources.aws_docs_ecr_paths: the AWS docs "Docker Registry Paths and Example Code" pages."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from smcat.catalog.errors import ParseError
-from smcat.scrapers import aws_docs_ecr_paths as ecr
+from smcat.scrapers.sources import aws_docs_ecr_paths as ecr
 from tests import golden
 from tests.conftest import FIXTURES, MIRROR, requires_shared
 

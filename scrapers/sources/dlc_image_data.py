@@ -41,8 +41,9 @@ import yaml
 from smcat.catalog.errors import ParseError
 from smcat.catalog.models import ImageRecord, ParseResult, Provenance
 from smcat.catalog.names import REPOSITORY_FRAMEWORKS
+from smcat.scrapers.scraper import Role, Scraper
 
-__all__ = ["SOURCE", "TREE_URL", "URL_PATTERN", "parse", "raw_url"]
+__all__ = ["SCRAPER", "SOURCE", "TREE_URL", "URL_PATTERN", "parse", "raw_url"]
 
 SOURCE = "dlc-image-data"
 REPO = "aws/deep-learning-containers"
@@ -308,3 +309,14 @@ def _variant(directory: str | None, d: Mapping[str, Any]) -> str | None:
     if kind:
         parts.append(kind[1])
     return "-".join(parts) or None
+
+
+#: This source's description, listed in ``smcat.scrapers.registry``.
+SCRAPER = Scraper(
+    name=SOURCE,
+    description="Deep Learning Containers per-image YAML data (listed through the GitHub trees API)",
+    parse=parse,
+    url_pattern=URL_PATTERN,
+    start_urls=(TREE_URL,),
+    roles=frozenset({Role.VERBATIM_IMAGES}),
+)

@@ -1,4 +1,7 @@
-"""smcat.scrapers.dlc_available_images: every format of available_images.md since 2020, the stub, breakage."""
+"""smcat.scrapers.sources.dlc_available_images: available_images.md in every format since 2020.
+
+Also today's "moved" stub and broken documents.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import pytest
 
 from smcat.catalog.errors import ParseError
 from smcat.catalog.models import ParseResult
-from smcat.scrapers import dlc_available_images as dai
+from smcat.scrapers.sources import dlc_available_images as dai
 from tests import golden
 from tests.conftest import FIXTURES, MIRROR, requires_shared
 

@@ -1,4 +1,4 @@
-"""smcat.scrapers.dlc_image_data: the GitHub trees listing and the per-image YAML files."""
+"""smcat.scrapers.sources.dlc_image_data: the GitHub trees listing and the per-image YAML files."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 
 from smcat.catalog.errors import ParseError
 from smcat.catalog.models import ImageRecord, Provenance
-from smcat.scrapers import dlc_image_data
-from smcat.scrapers.dlc_image_data import TREE_URL, URL_PATTERN, parse
+from smcat.scrapers.sources import dlc_image_data
+from smcat.scrapers.sources.dlc_image_data import TREE_URL, URL_PATTERN, parse
 from tests import golden
 from tests.conftest import FIXTURES, MIRROR, mirror_file, requires_shared
 

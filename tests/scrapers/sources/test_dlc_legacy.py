@@ -1,11 +1,11 @@
-"""smcat.scrapers.dlc_legacy: GA / end-of-patch dates of retired framework versions."""
+"""smcat.scrapers.sources.dlc_legacy: GA / end-of-patch dates of retired framework versions."""
 
 from __future__ import annotations
 
 import pytest
 
 from smcat.catalog.errors import ParseError
-from smcat.scrapers.dlc_legacy import URL, URL_PATTERN, parse
+from smcat.scrapers.sources.dlc_legacy import URL, URL_PATTERN, parse
 from tests import golden
 from tests.conftest import FIXTURES, mirror_file, requires_shared
 

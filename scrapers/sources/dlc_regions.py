@@ -13,9 +13,10 @@ import re
 from smcat.catalog.errors import ParseError
 from smcat.catalog.models import ParseResult, Provenance, RegistryAccount
 from smcat.catalog.names import is_region_code
+from smcat.scrapers.scraper import Role, Scraper
 from smcat.scrapers.tables import Table, column, markdown_tables
 
-__all__ = ["SOURCE", "URL", "URL_PATTERN", "family_of", "parse"]
+__all__ = ["SCRAPER", "SOURCE", "URL", "URL_PATTERN", "family_of", "parse"]
 
 SOURCE = "dlc-regions"
 URL = "https://raw.githubusercontent.com/aws/deep-learning-containers/main/docs/reference/region_availability.md"
@@ -93,3 +94,14 @@ def _rows(table: Table, url: str, provenance: Provenance) -> list[RegistryAccoun
             raise _error(f"Invalid account id {account!r} for {code} in the {where}; expected 12 digits", url)
         out.append(RegistryAccount(family, code, account, row[region_col] or None, provenance))
     return out
+
+
+#: This source's description, listed in ``smcat.scrapers.registry``.
+SCRAPER = Scraper(
+    name=SOURCE,
+    description="Deep Learning Containers region -> account tables (DLC and algorithm registries)",
+    parse=parse,
+    url_pattern=URL_PATTERN,
+    start_urls=(URL,),
+    roles=frozenset({Role.REGION_TABLES}),
+)

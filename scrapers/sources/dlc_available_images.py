@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from smcat.catalog.errors import ParseError
 from smcat.catalog.models import ImageRecord, ParseResult, Provenance, RegistryAccount
 from smcat.catalog.names import canonical_framework
+from smcat.scrapers.scraper import Role, Scraper
 from smcat.scrapers.tables import Table, markdown_tables
 
-__all__ = ["COMMITS", "SOURCE", "START_URLS", "TAG_RE", "URL_PATTERN", "parse"]
+__all__ = ["COMMITS", "SCRAPER", "SOURCE", "START_URLS", "TAG_RE", "URL_PATTERN", "parse"]
 
 SOURCE = "dlc-available-images"
 
@@ -466,3 +467,15 @@ def _variant(extra: list[tuple[str, str]]) -> str | None:
     parts = [f"{k}{v}" for k, v in extra if k in _BUILD_COMPONENTS]
     parts += [f"sdk{v}" for k, v in extra if k in ("neuron_sdk", "sdk", "synapseai")]
     return "-".join(parts) or None
+
+
+#: This source's description, listed in ``smcat.scrapers.registry``.
+SCRAPER = Scraper(
+    name=SOURCE,
+    description="Deep Learning Containers available_images.md (all formats since 2020)",
+    parse=parse,
+    url_pattern=URL_PATTERN,
+    start_urls=START_URLS,
+    # its verbatim URIs (historic versions) and its region table (older than region_availability.md)
+    roles=frozenset({Role.VERBATIM_IMAGES, Role.REGION_TABLES}),
+)

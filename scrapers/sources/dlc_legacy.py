@@ -13,8 +13,9 @@ import yaml
 from smcat.catalog.errors import ParseError
 from smcat.catalog.models import ParseResult
 from smcat.catalog.names import REPOSITORY_FRAMEWORKS, canonical_framework
+from smcat.scrapers.scraper import Role, Scraper
 
-__all__ = ["SOURCE", "URL", "URL_PATTERN", "parse"]
+__all__ = ["SCRAPER", "SOURCE", "URL", "URL_PATTERN", "parse"]
 
 SOURCE = "dlc-legacy"
 URL = "https://raw.githubusercontent.com/aws/deep-learning-containers/main/docs/src/legacy/legacy_support.yml"
@@ -73,3 +74,14 @@ def parse(text: str, url: str = URL, fetched_at: str = "") -> ParseResult:
     if not out.lifecycle:
         raise error(f"No legacy versions in {url}")
     return out
+
+
+#: This source's description, listed in ``smcat.scrapers.registry``.
+SCRAPER = Scraper(
+    name=SOURCE,
+    description="GA / end-of-patch dates of retired Deep Learning Containers framework versions",
+    parse=parse,
+    url_pattern=URL_PATTERN,
+    start_urls=(URL,),
+    roles=frozenset({Role.LIFECYCLE}),
+)

@@ -1,10 +1,10 @@
-"""smcat.scrapers.sdk_image_config: the SageMaker SDK's image_uri_config files, as golden files.
+"""smcat.scrapers.sources.sdk_image_config: the SageMaker SDK's image_uri_config files, as golden files.
 
 Each ``tests/fixtures/sdk_image_config/<case>.json`` is a hand-written file in the SDK's format; the
 records it parses to are compared with ``<case>.expected.json`` beside it. After a deliberate change
 to the parser, regenerate the expected files (see tests/golden.py) and review the diff:
 
-    SMCAT_REGENERATE_GOLDEN=1 python -m pytest tests/scrapers/test_sdk_image_config.py
+    SMCAT_REGENERATE_GOLDEN=1 python -m pytest tests/scrapers/sources/test_sdk_image_config.py
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 
 from smcat.catalog.errors import ParseError
-from smcat.scrapers import sdk_image_config as sdk
 from smcat.scrapers.registry import scraper_for_url
+from smcat.scrapers.sources import sdk_image_config as sdk
 from tests import golden
 from tests.conftest import FIXTURES, SOURCES, requires_shared
 

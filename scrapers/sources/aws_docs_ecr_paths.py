@@ -23,9 +23,10 @@ from bs4 import BeautifulSoup
 from smcat.catalog.errors import ParseError
 from smcat.catalog.models import ImageRecord, ParseResult, Provenance
 from smcat.catalog.names import canonical_framework, is_region_code
+from smcat.scrapers.scraper import Role, Scraper
 from smcat.scrapers.tables import Table, column, html_tables, markdown_tables, unescape_md
 
-__all__ = ["INDEX_URL", "SOURCE", "URL_PATTERN", "parse"]
+__all__ = ["INDEX_URL", "SCRAPER", "SOURCE", "URL_PATTERN", "parse"]
 
 SOURCE = "aws-docs-ecr-paths"
 INDEX_URL = (
@@ -320,4 +321,15 @@ def _provenance(
 _NOTE = (
     "the page writes <tag>: tag derived as {version}-{processor}[-{py_version}] (SDK convention); "
     "processor/py_version not in the table are the SDK defaults (cpu; py3 for scikit-learn/XGBoost)"
+)
+
+
+#: This source's description, listed in ``smcat.scrapers.registry``.
+SCRAPER = Scraper(
+    name=SOURCE,
+    description="AWS docs 'Docker Registry Paths and Example Code' (index + region pages)",
+    parse=parse,
+    url_pattern=URL_PATTERN,
+    start_urls=(INDEX_URL,),
+    roles=frozenset({Role.DERIVED_IMAGES}),
 )

@@ -1,4 +1,4 @@
-"""smcat.scrapers.dlc_regions: region -> registry account tables of region_availability.md."""
+"""smcat.scrapers.sources.dlc_regions: region -> registry account tables of region_availability.md."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from smcat.catalog.errors import ParseError
 from smcat.catalog.models import Provenance, RegistryAccount
-from smcat.scrapers.dlc_regions import URL, URL_PATTERN, family_of, parse
+from smcat.scrapers.sources.dlc_regions import URL, URL_PATTERN, family_of, parse
 from tests import golden
 from tests.conftest import FIXTURES, mirror_file, requires_shared
 
