@@ -6,10 +6,10 @@ Each figure is the median over ``--runs`` fresh interpreters of: the import of `
 store modules the first call imports (once per process; both reported apart), then the first
 ``resolve()`` without ``snapshot=`` (read the pointer, read and integrity-check the snapshot,
 index the framework asked, answer: the "load + index" of issue 10), and the total of all three.
-"cold" is the very first load of a file's bytes (the full integrity check, which then vouches for those bytes with a marker
-under ``$XDG_CACHE_HOME/smcat/verified``); "warm" is every later process (the bytes are hashed
-and compared, ids checked). The 10x catalogue is the shipped one with every record copied nine
-times under new versions (``synthetic.py``). Baseline: the SageMaker SDK's first
+"cold" is the very first load of a file's bytes (the full integrity check, which then vouches
+for those bytes with a marker under ``$XDG_CACHE_HOME/smcat/verified``); "warm" is every later
+process (the bytes are hashed and compared, ids checked). The 10x catalogue is the shipped one
+with every record copied nine times under new versions (``synthetic.py``). Baseline: the SageMaker SDK's first
 ``image_uris.retrieve()`` after its import, in its own venv. Targets (issue 10): first call
 <= 15 ms at 1x, <= 100 ms at 10x. Prints figures; asserts nothing.
 """
