@@ -34,7 +34,7 @@ import time, json
 t0 = time.perf_counter()
 from smcat import resolve
 t1 = time.perf_counter()
-import smcat.catalog.store, smcat.stores  # what the first call imports, once per process
+import smcat.catalog.store, smcat.storage  # what the first call imports, once per process
 t1b, c1b = time.perf_counter(), time.process_time()
 r = resolve("tensorflow", "2.0", "ap-southeast-1", gpu=True)
 t2, c2 = time.perf_counter(), time.process_time()
