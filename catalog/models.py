@@ -247,14 +247,15 @@ class ImagesSummary:
     """What the resolver's index needs from every record before building any of them.
 
     Only usable records count: ones with a tag and with accounts (their own or their registry
-    family's). ``frameworks``: each framework name as written -> those records' positions, in
-    order; ``aliases``: (position, framework, ``also_known_as``) of the ones that have aliases;
-    ``regions``, ``scopes``: every region and image scope they cover; ``repositories``: each
-    repository -> the framework (as written) of its first record.
+    family's). ``frameworks``: each framework name as written -> each image scope a record
+    serves -> those records' positions, in order; ``aliases``: (position, framework,
+    ``also_known_as``, scopes) of the ones that have aliases; ``regions``, ``scopes``: every
+    region and image scope they cover; ``repositories``: each repository -> the framework (as
+    written) of its first record.
     """
 
-    frameworks: Mapping[str, Sequence[int]]
-    aliases: Sequence[tuple[int, str, tuple[str, ...]]]
+    frameworks: Mapping[str, Mapping[str, Sequence[int]]]
+    aliases: Sequence[tuple[int, str, tuple[str, ...], tuple[str, ...]]]
     regions: frozenset[str]
     scopes: frozenset[str]
     repositories: Mapping[str, str]

@@ -43,6 +43,7 @@ from threading import Lock
 from typing import TYPE_CHECKING, Any
 
 from smcat.catalog.errors import InvalidQuery, NoMatch
+from smcat.catalog.gc_pause import cyclic_gc_paused
 from smcat.catalog.instances import instance_profile
 from smcat.catalog.limits import MAX_VERSION_CHARS, check_query
 from smcat.catalog.models import ImageRecord, ImagesSummary, LazyImages, Provenance, Snapshot
@@ -435,17 +436,22 @@ class _Index:
         else:
             summary, get = summarise(images, snapshot.registries), images.__getitem__
         names = {*summary.frameworks, *summary.repositories.values()}
-        names.update(n for _, _, aka in summary.aliases for n in aka)
+        names.update(n for _, _, aka, _ in summary.aliases for n in aka)
         canonical = {n: canonical_framework(n) for n in names}  # a few hundred names, thousands of records
-        raw: dict[str, list[int]] = {}
-        for name, positions in summary.frameworks.items():
-            raw.setdefault(canonical[name], []).extend(positions)
-        for i, name, aka in summary.aliases:
+        raw: dict[str, dict[str, list[int]]] = {}
+        for name, by_scope in summary.frameworks.items():
+            into = raw.setdefault(canonical[name], {})
+            for scope, positions in by_scope.items():
+                into.setdefault(scope, []).extend(positions)
+        for i, name, aka, served in summary.aliases:
             fw = canonical[name]
             for c in {canonical[n] for n in aka} - {fw}:  # filed under every other name it answers to
-                raw.setdefault(c, []).append(i)
-        for positions in raw.values():
-            positions.sort()  # record order: ties between equal images keep the catalogue's order
+                into = raw.setdefault(c, {})
+                for scope in served:
+                    into.setdefault(scope, []).append(i)
+        for by_scope in raw.values():
+            for positions in by_scope.values():
+                positions.sort()  # record order: ties between equal images keep the catalogue's order
         self.repositories = {repo: canonical[name] for repo, name in summary.repositories.items()}
         self.scopes = set(summary.scopes)
         self.regions = set(summary.regions)
@@ -454,14 +460,15 @@ class _Index:
     def warm(self) -> _Index:
         """Build every framework's groups now (returns itself)."""
         for fw in self.frameworks:
-            self.frameworks[fw]
+            for _ in self.frameworks[fw].values():
+                pass
         return self
 
 
 def summarise(images: Sequence[ImageRecord], registries: Mapping[str, Mapping[str, str]]) -> ImagesSummary:
     """``ImagesSummary`` of built records (``LazyImages.summary()`` reads the same from the JSON)."""
-    frameworks: dict[str, list[int]] = {}
-    aliases: list[tuple[int, str, tuple[str, ...]]] = []
+    frameworks: dict[str, dict[str, list[int]]] = {}
+    aliases: list[tuple[int, str, tuple[str, ...], tuple[str, ...]]] = []
     regions: set[str] = set()
     scopes: set[str] = set()
     repositories: dict[str, str] = {}
@@ -475,10 +482,13 @@ def summarise(images: Sequence[ImageRecord], registries: Mapping[str, Mapping[st
         if id(accounts) not in seen_accounts:
             seen_accounts.add(id(accounts))
             regions.update(accounts)
-        frameworks.setdefault(rec.framework, []).append(i)
+        served = _scopes_of(rec)
+        by_scope = frameworks.setdefault(rec.framework, {})
+        for scope in served:
+            by_scope.setdefault(scope, []).append(i)
         if rec.also_known_as:
-            aliases.append((i, rec.framework, rec.also_known_as))
-        scopes.update(_scopes_of(rec))
+            aliases.append((i, rec.framework, rec.also_known_as, served))
+        scopes.update(served)
         repositories.setdefault(rec.repository, rec.framework)
     return ImagesSummary(frameworks, aliases, frozenset(regions), frozenset(scopes), repositories)
 
@@ -492,40 +502,34 @@ def _scopes_of(rec: ImageRecord) -> tuple[str, ...]:
     return scopes
 
 
-class _Frameworks(Mapping[str, dict[str, "_Bucket"]]):
-    """framework -> scope -> ``_Bucket``, each framework's buckets built on first access (thread-safe).
+class _Frameworks(Mapping[str, "_Scopes"]):
+    """framework -> scope -> ``_Bucket``; each bucket is built on first access (thread-safe).
 
-    A framework's records are fetched by position (``get``) when its buckets are built: from a
-    loaded snapshot (``LazyImages``) that builds those records only.
+    A bucket's records are fetched by position (``get``) when it is built: from a loaded
+    snapshot (``LazyImages``) that builds those records only, so the first query after a load
+    pays for its own framework and scope.
     """
 
     def __init__(
         self,
-        raw: dict[str, list[int]],
+        raw: dict[str, dict[str, list[int]]],
         get: Callable[[int], ImageRecord],
         registries: Mapping[str, Mapping[str, str]],
     ) -> None:
         self._raw = raw
         self._get = get
         self._registries = registries
-        self._built: dict[str, dict[str, _Bucket]] = {}
+        self._scopes = {fw: _Scopes(self, fw, by_scope) for fw, by_scope in raw.items()}
         self._entries: dict[int, _Entry] = {}  # one entry per record, whatever names it is filed under
         self._accounts: dict[int, dict[str, str]] = {}  # records share their account maps: so do entries
-        self._lock = Lock()
+        self.lock = Lock()
 
-    def __getitem__(self, fw: str) -> dict[str, _Bucket]:
-        built = self._built.get(fw)
-        if built is not None:
-            return built
-        positions = self._raw[fw]  # KeyError for an unknown framework, as a dict would
-        with self._lock:
-            built = self._built.get(fw)
-            if built is None:
-                built = self._built[fw] = self._build(positions)
-        return built
+    def __getitem__(self, fw: str) -> _Scopes:
+        return self._scopes[fw]  # KeyError for an unknown framework, as a dict would
 
-    def _build(self, positions: list[int]) -> dict[str, _Bucket]:
-        grouped: dict[str, dict[str, list[_Entry]]] = {}
+    def build(self, positions: list[int]) -> _Bucket:
+        """The bucket of these records (call with ``lock`` held)."""
+        versions: dict[str, list[_Entry]] = {}
         for i in positions:
             entry = self._entries.get(i)
             if entry is None:
@@ -535,12 +539,45 @@ class _Frameworks(Mapping[str, dict[str, "_Bucket"]]):
                 if shared is None:
                     shared = self._accounts[id(accounts)] = dict(accounts)
                 entry = self._entries[i] = _Entry(rec, shared)
-            for scope in _scopes_of(entry.record):
-                grouped.setdefault(scope, {}).setdefault(entry.record.version, []).append(entry)
-        return {scope: _bucket(versions) for scope, versions in grouped.items()}
+            versions.setdefault(entry.record.version, []).append(entry)
+        return _bucket(versions)
 
     def __contains__(self, fw: object) -> bool:
         return fw in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+class _Scopes(Mapping[str, "_Bucket"]):
+    """One framework's scope -> ``_Bucket``: the scopes are known up front, each bucket is built
+    on first access."""
+
+    __slots__ = ("_built", "_frameworks", "_raw", "framework")
+
+    def __init__(self, frameworks: _Frameworks, framework: str, raw: dict[str, list[int]]) -> None:
+        self._frameworks = frameworks
+        self.framework = framework
+        self._raw = raw
+        self._built: dict[str, _Bucket] = {}
+
+    def __getitem__(self, scope: str) -> _Bucket:
+        built = self._built.get(scope)
+        if built is not None:
+            return built
+        positions = self._raw[scope]  # KeyError for a scope the framework lacks, as a dict would
+        with self._frameworks.lock:
+            built = self._built.get(scope)
+            if built is None:
+                with cyclic_gc_paused():  # thousands of records and entries, no cycles
+                    built = self._built[scope] = self._frameworks.build(positions)
+        return built
+
+    def __contains__(self, scope: object) -> bool:
+        return scope in self._raw
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._raw)
@@ -563,7 +600,8 @@ def _index_for(snapshot: Snapshot) -> _Index:
     idx = _INDEXES.get(key)
     if idx is not None and idx.snapshot is snapshot:
         return idx
-    idx = _Index(snapshot)
+    with cyclic_gc_paused():  # a pass over every record's JSON (see gc_pause)
+        idx = _Index(snapshot)
     with _INDEX_LOCK:
         _INDEXES[key] = idx
         while len(_INDEXES) > _INDEX_CACHE_SIZE:
@@ -1019,7 +1057,8 @@ def resolve(
     bucket = None
     hits: list[_Entry] = []
     for name in names:
-        b = idx.frameworks.get(name, {}).get(scope)
+        scopes = idx.frameworks.get(name)
+        b = scopes.get(scope) if scopes is not None else None
         if b is None:
             continue
         bucket = bucket or b

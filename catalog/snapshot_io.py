@@ -28,6 +28,7 @@ from typing import Any, NoReturn, cast
 import orjson
 
 from smcat.catalog.errors import CorruptSnapshot
+from smcat.catalog.gc_pause import cyclic_gc_paused
 from smcat.catalog.models import (
     OPTIONAL_TEXT_FIELDS,
     Conflict,
@@ -306,8 +307,14 @@ def loads(
     A torn, foreign, malformed or tampered file raises ``CorruptSnapshot`` naming ``origin``
     and what failed; nothing from it is served. ``expect_id``: the version it was read as
     (its file name), which must be the id it carries. ``incremental``: decode the file's arrays
-    element by element (for a background thread; see ``_loads_in_pieces``).
+    element by element (for a background thread; see ``_loads_in_pieces``). The cyclic garbage
+    collector is paused meanwhile (``gc_pause``).
     """
+    with cyclic_gc_paused():
+        return _loads(text, origin, expect_id, incremental)
+
+
+def _loads(text: str, origin: str, expect_id: str | None, incremental: bool) -> Snapshot:
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     seen = _known_good(digest)
     try:
@@ -408,8 +415,8 @@ def _summary(
 ) -> ImagesSummary:
     """``ImagesSummary`` read from the records' JSON, no record built: the same answer as
     ``smcat.catalog.resolve.summarise`` over the built records (a test holds them together)."""
-    frameworks: dict[str, list[int]] = {}
-    aliases: list[tuple[int, str, tuple[str, ...]]] = []
+    frameworks: dict[str, dict[str, list[int]]] = {}
+    aliases: list[tuple[int, str, tuple[str, ...], tuple[str, ...]]] = []
     used_maps: set[int] = set()
     families: set[str] = set()
     scopes: set[str] = set()
@@ -426,17 +433,23 @@ def _summary(
         else:
             used_maps.add(m)
         fw = d["framework"]
-        positions = frameworks.get(fw)
-        if positions is None:
-            positions = frameworks[fw] = []
-        positions.append(i)
+        by_scope = frameworks.get(fw)
+        if by_scope is None:
+            by_scope = frameworks[fw] = {}
+        served: tuple[str, ...] = (d["image_scope"],)
+        extra = d.get("extra")
+        if extra and "image_scopes" in extra:  # as resolve's _scopes_of reads a record's extra
+            more = (x.strip() for x in extra["image_scopes"].split(","))
+            served = tuple(dict.fromkeys((*served, *(x for x in more if x))))
+        for scope in served:
+            positions = by_scope.get(scope)
+            if positions is None:
+                positions = by_scope[scope] = []
+            positions.append(i)
+        scopes.update(served)
         aka = d.get("also_known_as")
         if aka:
-            aliases.append((i, fw, tuple(aka)))
-        scopes.add(d["image_scope"])
-        extra = d.get("extra")
-        if extra and "image_scopes" in extra:
-            scopes.update(x.strip() for x in extra["image_scopes"].split(",") if x.strip())
+            aliases.append((i, fw, tuple(aka), served))
         repositories.setdefault(d["repository"], fw)
     regions: set[str] = set()
     for m in used_maps:
