@@ -201,7 +201,7 @@ def rotating(args) -> None:
             res, cpu, first = {}, {}, {}
             for name, app, factory, prefix in (
                 ("ceiling /sized", "trivial_app:app", False, "/sized"),
-                ("GET /image", "smcat.app:create_app", True, "/image"),
+                ("GET /image", "smcat.service.app:create_app", True, "/image"),
             ):
                 proc, port = start(app, factory, env={"BENCH_BODY_BYTES": str(size)})
                 try:
@@ -245,7 +245,7 @@ def single(args) -> None:
     results = {}
     for name, app, factory, path in (
         ("trivial async endpoint", "trivial_app:app", False, "/ping"),
-        ("GET /image", "smcat.app:create_app", True, QUERY),
+        ("GET /image", "smcat.service.app:create_app", True, QUERY),
     ):
         results[name] = run_case(app, factory, path, 1, args.connections, args)
     (b_rps, b_p99), (i_rps, i_p99) = results.values()
@@ -257,7 +257,7 @@ def single(args) -> None:
     )
     print(f"multi-worker: GET /image, 2 workers, {args.mw_connections} keep-alive connections")
     for name, app, factory in (
-        ("uvicorn --workers 2", "smcat.app:create_app", True),
+        ("uvicorn --workers 2", "smcat.service.app:create_app", True),
         ("smcat serve --workers 2", "smcat serve", False),
     ):
         rps, p99 = run_case(app, factory, QUERY, 2, args.mw_connections, args)

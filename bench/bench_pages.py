@@ -20,10 +20,10 @@ os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 
 from fastapi.testclient import TestClient
 
-from smcat.app import create_app
 from smcat.catalog.store import Store, shipped_dir
-from smcat.catalog_holder import CatalogHolder
-from smcat.settings import Settings
+from smcat.service.app import create_app
+from smcat.service.holder import CatalogHolder
+from smcat.service.settings import Settings
 
 URLS = (
     "/framework/tensorflow",  # the largest framework (most versions)
@@ -69,9 +69,7 @@ def main() -> None:
             times.sort()
             p95 = times[int(len(times) * 0.95) - 1]
             c304 = ms(statistics.median(cond)) if cond else "      -"
-            print(
-                f"{url:58} {ms(first)} {ms(statistics.median(times))} {ms(p95)} {c304}  {len(r.content)}"
-            )
+            print(f"{url:58} {ms(first)} {ms(statistics.median(times))} {ms(p95)} {c304}  {len(r.content)}")
     print("target: /framework/<name> median <= 20 ms")
 
 

@@ -66,7 +66,7 @@ def main() -> None:
                 "SMCAT_RELOAD_SECONDS": "0.2",
                 "AWS_DEFAULT_REGION": "us-east-1",
             }
-            proc, port = start("smcat.app:create_app", True, env=env)
+            proc, port = start("smcat.service.app:create_app", True, env=env)
             try:
                 url = f"http://127.0.0.1:{port}"
                 lua_env = {"BENCH_PATHS": str(plist)}

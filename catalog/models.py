@@ -6,15 +6,18 @@ between threads of the resolver service.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from threading import Lock
+from typing import Any, overload
 
 __all__ = [
     "OPTIONAL_TEXT_FIELDS",
     "PROCESSORS",
     "Conflict",
     "ImageRecord",
+    "ImagesSummary",
+    "LazyImages",
     "ParseResult",
     "Provenance",
     "RegistryAccount",
@@ -227,7 +230,8 @@ class Snapshot:
 
     id: str
     created_at: str
-    images: tuple[ImageRecord, ...]
+    #: a tuple, or (a loaded snapshot) a ``LazyImages`` that builds records on first use
+    images: Sequence[ImageRecord]
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     registries: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     conflicts: tuple[Conflict, ...] = ()
@@ -240,3 +244,114 @@ class Snapshot:
         for img in self.images:
             out.update(img.accounts)
         return frozenset(out)
+
+
+@dataclass(frozen=True, slots=True)
+class ImagesSummary:
+    """What the resolver's index needs from every record before building any of them.
+
+    Only usable records count: ones with a tag and with accounts (their own or their registry
+    family's). ``frameworks``: each framework name as written -> each image scope a record
+    serves -> those records' positions, in order; ``aliases``: (position, framework,
+    ``also_known_as``, scopes) of the ones that have aliases; ``regions``, ``scopes``: every
+    region and image scope they cover; ``repositories``: each repository -> the framework (as
+    written) of its first record.
+    """
+
+    frameworks: Mapping[str, Mapping[str, Sequence[int]]]
+    aliases: Sequence[tuple[int, str, tuple[str, ...], tuple[str, ...]]]
+    regions: frozenset[str]
+    scopes: frozenset[str]
+    repositories: Mapping[str, str]
+
+
+class LazyImages(Sequence[ImageRecord]):
+    """A loaded snapshot's records, each built from its decoded JSON on first use.
+
+    ``snapshot_io.loads`` gives one in place of a tuple, so the first query after a load builds
+    the records of the framework it asks and no others (``summary()`` tells the index which
+    records each framework has without building any). Indexing, iteration, ``len``, ``==`` and
+    ``hash`` behave as the tuple's (iterating builds every record, once). Thread-safe: a record
+    is built once, so every thread sees the same object.
+    """
+
+    __slots__ = ("_all", "_build", "_lock", "_raw", "_records", "_summarise", "_summary")
+
+    def __init__(
+        self,
+        raw: Sequence[Any],
+        build: Callable[[Any], ImageRecord],
+        summarise: Callable[[Sequence[Any]], ImagesSummary],
+    ) -> None:
+        self._raw: Sequence[Any] | None = raw
+        self._build = build
+        self._summarise = summarise
+        self._records: list[ImageRecord | None] = [None] * len(raw)
+        self._all: tuple[ImageRecord, ...] | None = None
+        self._summary: ImagesSummary | None = None
+        self._lock = Lock()
+
+    def record(self, i: int) -> ImageRecord:
+        """The record at position ``i``, built now if it was not yet."""
+        rec = self._records[i]
+        if rec is None:
+            with self._lock:
+                rec = self._records[i]
+                if rec is None:
+                    assert self._raw is not None  # dropped only once every record is built
+                    rec = self._records[i] = self._build(self._raw[i])
+        return rec
+
+    def summary(self) -> ImagesSummary:
+        """Which records each framework has, and what they cover (built once, from the JSON)."""
+        if self._summary is None:
+            assert self._raw is not None  # dropped only once the summary exists
+            self._summary = self._summarise(self._raw)
+        return self._summary
+
+    def records(self) -> tuple[ImageRecord, ...]:
+        """Every record, as a tuple (built once; the decoded JSON is dropped afterwards)."""
+        done = self._all
+        if done is None:
+            with self._lock:
+                if self._all is None:
+                    raw, build, recs = self._raw, self._build, self._records
+                    assert raw is not None
+                    for i, rec in enumerate(recs):
+                        if rec is None:
+                            recs[i] = build(raw[i])
+                    self._all = tuple(r for r in recs if r is not None)
+                    if self._summary is not None:
+                        self._raw = None  # the summary is what the JSON was still kept for
+                done = self._all
+        return done
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @overload
+    def __getitem__(self, i: int) -> ImageRecord: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> tuple[ImageRecord, ...]: ...
+
+    def __getitem__(self, i: int | slice) -> ImageRecord | tuple[ImageRecord, ...]:
+        if isinstance(i, slice):
+            return self.records()[i]
+        return self.record(range(len(self._records))[i])  # negative positions, IndexError as a tuple's
+
+    def __iter__(self) -> Iterator[ImageRecord]:
+        return iter(self.records())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazyImages):
+            return self is other or self.records() == other.records()
+        if isinstance(other, tuple):
+            return self.records() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.records())
+
+    def __repr__(self) -> str:
+        return f"LazyImages({len(self)} records)"

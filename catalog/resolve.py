@@ -33,7 +33,7 @@ import difflib
 import re
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -43,6 +43,7 @@ from threading import Lock
 from typing import TYPE_CHECKING, Any
 
 from smcat.catalog.errors import InvalidQuery, NoMatch
+from smcat.catalog.gc_pause import cyclic_gc_paused
 from smcat.catalog.image_order import PY_RE as _PY_RE
 from smcat.catalog.image_order import norm_cuda as _norm_cuda
 from smcat.catalog.image_order import py_rank as _py_rank
@@ -50,7 +51,7 @@ from smcat.catalog.image_order import within_version_key
 from smcat.catalog.instances import instance_profile
 from smcat.catalog.lifecycle import first_supported, ranked_successors
 from smcat.catalog.limits import MAX_VERSION_CHARS, check_query
-from smcat.catalog.models import ImageRecord, Provenance, Snapshot
+from smcat.catalog.models import ImageRecord, ImagesSummary, LazyImages, Provenance, Snapshot
 from smcat.catalog.names import (
     NEURON_FRAMEWORKS,
     canonical_framework,
@@ -391,80 +392,155 @@ class _Index:
         self.snapshot = snapshot
         #: a query's spelling (all but version, region and image filters) -> ``_normalise``'s answer
         self.normalised: dict[tuple[object, ...], _Normalised] = {}
-        raw: dict[str, list[tuple[ImageRecord, dict[str, str], tuple[str, ...]]]] = {}
-        self.repositories: dict[str, str] = {}
-        self.scopes: set[str] = set()
-        self.regions: set[str] = set()
-        canonical: dict[str, str] = {}  # a few hundred names among thousands of records
-        account_dicts: dict[int, dict[str, str]] = {}  # records share their account maps: so do entries
-        for rec in snapshot.images:
-            if not rec.tags:
-                continue  # version known, tag not: nothing to pull, never offered
-            accounts = rec.accounts or snapshot.registries.get(rec.registry_family or "", {})
-            if not accounts:
-                continue
-            shared = account_dicts.get(id(accounts))
-            if shared is None:
-                shared = account_dicts[id(accounts)] = dict(accounts)
-                self.regions.update(shared)
-            scopes: tuple[str, ...] = (rec.image_scope,)
-            for k, v in rec.extra:
-                if k == "image_scopes":  # one image declared for several scopes serves each
-                    scopes = tuple(dict.fromkeys((*scopes, *(x.strip() for x in v.split(",") if x.strip()))))
-            self.scopes.update(scopes)
-            item = (rec, shared, scopes)
-            fw = canonical.get(rec.framework)
-            if fw is None:
-                fw = canonical[rec.framework] = canonical_framework(rec.framework)
-            raw.setdefault(fw, []).append(item)
-            for n in rec.also_known_as:
-                c = canonical.get(n)
-                if c is None:
-                    c = canonical[n] = canonical_framework(n)
-                if c != fw:
-                    raw.setdefault(c, []).append(item)
-            self.repositories.setdefault(rec.repository, fw)
-        self.frameworks = _Frameworks(raw)
+        images = snapshot.images
+        get: Callable[[int], ImageRecord]
+        if isinstance(images, LazyImages):  # a loaded snapshot: only the frameworks asked are built
+            summary, get = images.summary(), images.record
+        else:
+            summary, get = summarise(images, snapshot.registries), images.__getitem__
+        names = {*summary.frameworks, *summary.repositories.values()}
+        names.update(n for _, _, aka, _ in summary.aliases for n in aka)
+        canonical = {n: canonical_framework(n) for n in names}  # a few hundred names, thousands of records
+        raw: dict[str, dict[str, list[int]]] = {}
+        for name, by_scope in summary.frameworks.items():
+            into = raw.setdefault(canonical[name], {})
+            for scope, positions in by_scope.items():
+                into.setdefault(scope, []).extend(positions)
+        for i, name, aka, served in summary.aliases:
+            fw = canonical[name]
+            for c in {canonical[n] for n in aka} - {fw}:  # filed under every other name it answers to
+                into = raw.setdefault(c, {})
+                for scope in served:
+                    into.setdefault(scope, []).append(i)
+        for by_scope in raw.values():
+            for positions in by_scope.values():
+                positions.sort()  # record order: ties between equal images keep the catalogue's order
+        self.repositories = {repo: canonical[name] for repo, name in summary.repositories.items()}
+        self.scopes = set(summary.scopes)
+        self.regions = set(summary.regions)
+        self.frameworks = _Frameworks(raw, get, snapshot.registries)
 
     def warm(self) -> _Index:
         """Build every framework's groups now (returns itself)."""
         for fw in self.frameworks:
-            self.frameworks[fw]
+            for _ in self.frameworks[fw].values():
+                pass
         return self
 
 
-class _Frameworks(Mapping[str, dict[str, "_Bucket"]]):
-    """framework -> scope -> ``_Bucket``, each framework's buckets built on first access (thread-safe)."""
+def summarise(images: Sequence[ImageRecord], registries: Mapping[str, Mapping[str, str]]) -> ImagesSummary:
+    """``ImagesSummary`` of built records (``LazyImages.summary()`` reads the same from the JSON)."""
+    frameworks: dict[str, dict[str, list[int]]] = {}
+    aliases: list[tuple[int, str, tuple[str, ...], tuple[str, ...]]] = []
+    regions: set[str] = set()
+    scopes: set[str] = set()
+    repositories: dict[str, str] = {}
+    seen_accounts: set[int] = set()
+    for i, rec in enumerate(images):
+        if not rec.tags:
+            continue  # version known, tag not: nothing to pull, never offered
+        accounts = rec.accounts or registries.get(rec.registry_family or "", {})
+        if not accounts:
+            continue
+        if id(accounts) not in seen_accounts:
+            seen_accounts.add(id(accounts))
+            regions.update(accounts)
+        served = _scopes_of(rec)
+        by_scope = frameworks.setdefault(rec.framework, {})
+        for scope in served:
+            by_scope.setdefault(scope, []).append(i)
+        if rec.also_known_as:
+            aliases.append((i, rec.framework, rec.also_known_as, served))
+        scopes.update(served)
+        repositories.setdefault(rec.repository, rec.framework)
+    return ImagesSummary(frameworks, aliases, frozenset(regions), frozenset(scopes), repositories)
 
-    def __init__(self, raw: dict[str, list[tuple[ImageRecord, dict[str, str], tuple[str, ...]]]]) -> None:
+
+def _scopes_of(rec: ImageRecord) -> tuple[str, ...]:
+    """The scopes an image serves: its own, and any more it declares (``extra["image_scopes"]``)."""
+    scopes: tuple[str, ...] = (rec.image_scope,)
+    for k, v in rec.extra:
+        if k == "image_scopes":  # one image declared for several scopes serves each
+            scopes = tuple(dict.fromkeys((*scopes, *(x.strip() for x in v.split(",") if x.strip()))))
+    return scopes
+
+
+class _Frameworks(Mapping[str, "_Scopes"]):
+    """framework -> scope -> ``_Bucket``; each bucket is built on first access (thread-safe).
+
+    A bucket's records are fetched by position (``get``) when it is built: from a loaded
+    snapshot (``LazyImages``) that builds those records only, so the first query after a load
+    pays for its own framework and scope.
+    """
+
+    def __init__(
+        self,
+        raw: dict[str, dict[str, list[int]]],
+        get: Callable[[int], ImageRecord],
+        registries: Mapping[str, Mapping[str, str]],
+    ) -> None:
         self._raw = raw
-        self._built: dict[str, dict[str, _Bucket]] = {}
+        self._get = get
+        self._registries = registries
+        self._scopes = {fw: _Scopes(self, fw, by_scope) for fw, by_scope in raw.items()}
         self._entries: dict[int, _Entry] = {}  # one entry per record, whatever names it is filed under
-        self._lock = Lock()
+        self._accounts: dict[int, dict[str, str]] = {}  # records share their account maps: so do entries
+        self.lock = Lock()
 
-    def __getitem__(self, fw: str) -> dict[str, _Bucket]:
-        built = self._built.get(fw)
-        if built is not None:
-            return built
-        items = self._raw[fw]  # KeyError for an unknown framework, as a dict would
-        with self._lock:
-            built = self._built.get(fw)
-            if built is None:
-                built = self._built[fw] = self._build(items)
-        return built
+    def __getitem__(self, fw: str) -> _Scopes:
+        return self._scopes[fw]  # KeyError for an unknown framework, as a dict would
 
-    def _build(self, items: list[tuple[ImageRecord, dict[str, str], tuple[str, ...]]]) -> dict[str, _Bucket]:
-        grouped: dict[str, dict[str, list[_Entry]]] = {}
-        for rec, accounts, scopes in items:
-            entry = self._entries.get(id(rec))
+    def build(self, positions: list[int]) -> _Bucket:
+        """The bucket of these records (call with ``lock`` held)."""
+        versions: dict[str, list[_Entry]] = {}
+        for i in positions:
+            entry = self._entries.get(i)
             if entry is None:
-                entry = self._entries[id(rec)] = _Entry(rec, accounts)
-            for scope in scopes:
-                grouped.setdefault(scope, {}).setdefault(rec.version, []).append(entry)
-        return {scope: _bucket(versions) for scope, versions in grouped.items()}
+                rec = self._get(i)
+                accounts = rec.accounts or self._registries.get(rec.registry_family or "", {})
+                shared = self._accounts.get(id(accounts))
+                if shared is None:
+                    shared = self._accounts[id(accounts)] = dict(accounts)
+                entry = self._entries[i] = _Entry(rec, shared)
+            versions.setdefault(entry.record.version, []).append(entry)
+        return _bucket(versions)
 
     def __contains__(self, fw: object) -> bool:
         return fw in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+class _Scopes(Mapping[str, "_Bucket"]):
+    """One framework's scope -> ``_Bucket``: the scopes are known up front, each bucket is built
+    on first access."""
+
+    __slots__ = ("_built", "_frameworks", "_raw", "framework")
+
+    def __init__(self, frameworks: _Frameworks, framework: str, raw: dict[str, list[int]]) -> None:
+        self._frameworks = frameworks
+        self.framework = framework
+        self._raw = raw
+        self._built: dict[str, _Bucket] = {}
+
+    def __getitem__(self, scope: str) -> _Bucket:
+        built = self._built.get(scope)
+        if built is not None:
+            return built
+        positions = self._raw[scope]  # KeyError for a scope the framework lacks, as a dict would
+        with self._frameworks.lock:
+            built = self._built.get(scope)
+            if built is None:
+                with cyclic_gc_paused():  # thousands of records and entries, no cycles
+                    built = self._built[scope] = self._frameworks.build(positions)
+        return built
+
+    def __contains__(self, scope: object) -> bool:
+        return scope in self._raw
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._raw)
@@ -487,7 +563,8 @@ def _index_for(snapshot: Snapshot) -> _Index:
     idx = _INDEXES.get(key)
     if idx is not None and idx.snapshot is snapshot:
         return idx
-    idx = _Index(snapshot)
+    with cyclic_gc_paused():  # a pass over every record's JSON (see gc_pause)
+        idx = _Index(snapshot)
     with _INDEX_LOCK:
         _INDEXES[key] = idx
         while len(_INDEXES) > _INDEX_CACHE_SIZE:
@@ -943,7 +1020,8 @@ def resolve(
     bucket = None
     hits: list[_Entry] = []
     for name in names:
-        b = idx.frameworks.get(name, {}).get(scope)
+        scopes = idx.frameworks.get(name)
+        b = scopes.get(scope) if scopes is not None else None
         if b is None:
             continue
         bucket = bucket or b
@@ -1085,7 +1163,8 @@ def _past_eop(idx: _Index, best: _Entry, region: str, day: date) -> Lifecycle:
     rec = best.record
     ranked = best.successors
     if ranked is None:  # once per image: its line is filed under its own framework and scope
-        home = idx.frameworks.get(canonical_framework(rec.framework), {}).get(rec.image_scope)
+        scopes = idx.frameworks.get(canonical_framework(rec.framework))
+        home = scopes.get(rec.image_scope) if scopes is not None else None
         line = [e for g in home.groups for e in (*g.main, *g.ec2)] if home is not None else []
         ranked = best.successors = tuple(ranked_successors(rec, line, _record_of))
     successor = first_supported(ranked, day, _record_of, lambda e: region in e.accounts)

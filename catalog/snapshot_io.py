@@ -28,7 +28,16 @@ from typing import Any, NoReturn, cast
 import orjson
 
 from smcat.catalog.errors import CorruptSnapshot
-from smcat.catalog.models import OPTIONAL_TEXT_FIELDS, Conflict, ImageRecord, Provenance, Snapshot
+from smcat.catalog.gc_pause import cyclic_gc_paused
+from smcat.catalog.models import (
+    OPTIONAL_TEXT_FIELDS,
+    Conflict,
+    ImageRecord,
+    ImagesSummary,
+    LazyImages,
+    Provenance,
+    Snapshot,
+)
 from smcat.catalog.shapes import FORMAT, ID_PATTERN, snapshot_problem
 
 __all__ = ["FORMAT", "content_hash", "document_hash", "dumps", "loads", "record_to_dict"]
@@ -298,8 +307,14 @@ def loads(
     A torn, foreign, malformed or tampered file raises ``CorruptSnapshot`` naming ``origin``
     and what failed; nothing from it is served. ``expect_id``: the version it was read as
     (its file name), which must be the id it carries. ``incremental``: decode the file's arrays
-    element by element (for a background thread; see ``_loads_in_pieces``).
+    element by element (for a background thread; see ``_loads_in_pieces``). The cyclic garbage
+    collector is paused meanwhile (``gc_pause``).
     """
+    with cyclic_gc_paused():
+        return _loads(text, origin, expect_id, incremental)
+
+
+def _loads(text: str, origin: str, expect_id: str | None, incremental: bool) -> Snapshot:
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     seen = _known_good(digest)
     try:
@@ -322,42 +337,10 @@ def loads(
     try:
         maps = [MappingProxyType(m) for m in doc["account_maps"]]
         provs = [Provenance.from_dict(p) for p in doc["provenance"]]
-        prov_lists: dict[tuple[int, ...], tuple[Provenance, ...]] = {}  # images share a few hundred lists
-        images: list[ImageRecord] = []
-        for d in doc["images"]:
-            extra = d.get("extra")
-            pkey = tuple(d["provenance"])
-            prov = prov_lists.get(pkey)
-            if prov is None:
-                prov = prov_lists[pkey] = tuple([provs[i] for i in pkey])
-            g = d.get
-            images.append(
-                ImageRecord(
-                    framework=d["framework"],
-                    version=d["version"],
-                    image_scope=d["image_scope"],
-                    processor=d["processor"],
-                    repository=d["repository"],
-                    tags=tuple(d["tags"]),
-                    py_version=g("py_version"),
-                    cuda=g("cuda"),
-                    os=g("os"),
-                    platform=g("platform"),
-                    arch=g("arch", "x86_64"),
-                    accounts=maps[d["accounts"]],
-                    registry_family=g("registry_family"),
-                    ga=g("ga"),
-                    eop=g("eop"),
-                    base_framework=g("base_framework"),
-                    base_framework_version=g("base_framework_version"),
-                    extra=tuple(extra.items()) if extra else (),
-                    variant=g("variant"),
-                    derived_tags=g("derived_tags", False),
-                    sdk_tags=tuple(sorted(d["sdk_tags"].items())) if g("sdk_tags") else (),
-                    also_known_as=tuple(g("also_known_as", ())),
-                    provenance=prov,
-                )
-            )
+        registries = doc.get("registries", {})
+        images = LazyImages(
+            doc["images"], _record_builder(maps, provs, origin), lambda raw: _summary(raw, maps, registries)
+        )
         conflicts = tuple(
             Conflict(
                 c["subject"],
@@ -371,14 +354,109 @@ def loads(
         return Snapshot(
             id=doc["id"],
             created_at=doc["created_at"],
-            images=tuple(images),
+            images=images,
             sources=doc.get("sources", {}),
-            registries=doc.get("registries", {}),
+            registries=registries,
             conflicts=conflicts,
             content_hash=doc.get("content_hash", ""),
         )
     except (KeyError, IndexError, TypeError) as e:  # the checks above should leave nothing for here
         _refuse(origin, f"{type(e).__name__}: {e}", f"is malformed ({type(e).__name__}: {e})")
+
+
+def _record_builder(
+    maps: Sequence[Mapping[str, str]], provs: Sequence[Provenance], origin: str
+) -> Callable[[Mapping[str, Any]], ImageRecord]:
+    """The function building one record from its JSON object (records share account maps and
+    provenance lists: a few hundred among thousands of records)."""
+    prov_lists: dict[tuple[int, ...], tuple[Provenance, ...]] = {}
+
+    def build(d: Mapping[str, Any]) -> ImageRecord:
+        try:
+            extra = d.get("extra")
+            pkey = tuple(d["provenance"])
+            prov = prov_lists.get(pkey)
+            if prov is None:
+                prov = prov_lists[pkey] = tuple([provs[i] for i in pkey])
+            g = d.get
+            return ImageRecord(
+                framework=d["framework"],
+                version=d["version"],
+                image_scope=d["image_scope"],
+                processor=d["processor"],
+                repository=d["repository"],
+                tags=tuple(d["tags"]),
+                py_version=g("py_version"),
+                cuda=g("cuda"),
+                os=g("os"),
+                platform=g("platform"),
+                arch=g("arch", "x86_64"),
+                accounts=maps[d["accounts"]],
+                registry_family=g("registry_family"),
+                ga=g("ga"),
+                eop=g("eop"),
+                base_framework=g("base_framework"),
+                base_framework_version=g("base_framework_version"),
+                extra=tuple(extra.items()) if extra else (),
+                variant=g("variant"),
+                derived_tags=g("derived_tags", False),
+                sdk_tags=tuple(sorted(d["sdk_tags"].items())) if g("sdk_tags") else (),
+                also_known_as=tuple(g("also_known_as", ())),
+                provenance=prov,
+            )
+        except (KeyError, IndexError, TypeError) as e:  # the shape check passed these bytes: not expected
+            _refuse(origin, f"{type(e).__name__}: {e}", f"is malformed ({type(e).__name__}: {e})")
+
+    return build
+
+
+def _summary(
+    raw: Sequence[Mapping[str, Any]], maps: Sequence[Mapping[str, str]], registries: Mapping[str, Any]
+) -> ImagesSummary:
+    """``ImagesSummary`` read from the records' JSON, no record built: the same answer as
+    ``smcat.catalog.resolve.summarise`` over the built records (a test holds them together)."""
+    frameworks: dict[str, dict[str, list[int]]] = {}
+    aliases: list[tuple[int, str, tuple[str, ...], tuple[str, ...]]] = []
+    used_maps: set[int] = set()
+    families: set[str] = set()
+    scopes: set[str] = set()
+    repositories: dict[str, str] = {}
+    for i, d in enumerate(raw):
+        if not d["tags"]:
+            continue
+        m = d["accounts"]
+        if not maps[m]:
+            family = d.get("registry_family") or ""
+            if not registries.get(family):
+                continue
+            families.add(family)
+        else:
+            used_maps.add(m)
+        fw = d["framework"]
+        by_scope = frameworks.get(fw)
+        if by_scope is None:
+            by_scope = frameworks[fw] = {}
+        served: tuple[str, ...] = (d["image_scope"],)
+        extra = d.get("extra")
+        if extra and "image_scopes" in extra:  # as resolve's _scopes_of reads a record's extra
+            more = (x.strip() for x in extra["image_scopes"].split(","))
+            served = tuple(dict.fromkeys((*served, *(x for x in more if x))))
+        for scope in served:
+            positions = by_scope.get(scope)
+            if positions is None:
+                positions = by_scope[scope] = []
+            positions.append(i)
+        scopes.update(served)
+        aka = d.get("also_known_as")
+        if aka:
+            aliases.append((i, fw, tuple(aka), served))
+        repositories.setdefault(d["repository"], fw)
+    regions: set[str] = set()
+    for m in used_maps:
+        regions.update(maps[m])
+    for family in families:
+        regions.update(registries[family])
+    return ImagesSummary(frameworks, aliases, frozenset(regions), frozenset(scopes), repositories)
 
 
 def _refuse(origin: str, problem: str, what: str) -> NoReturn:

@@ -45,7 +45,6 @@ if TYPE_CHECKING:  # the lock (sqlite3, uuid, socket) is imported by writers onl
     from smcat.catalog.lock import RefreshLock
 __all__ = [
     "DEFAULT_MAX_LOSS",
-    "LAYER_FACTORIES",
     "CurrentSnapshot",
     "Diff",
     "DiffDict",
@@ -212,7 +211,7 @@ def make_snapshot(
 
 
 class Layer(Protocol):
-    """Where a store's documents live: a local directory (``LocalLayer``) or S3 (``smcat.s3_layer``).
+    """Where a store's documents live: a local directory (``LocalLayer``) or S3 (``smcat.storage``).
 
     Names are relative (``CURRENT``, ``status.json``, ``snapshots/<id>.json``); ``read`` answers
     None for a document that does not exist; ``write`` replaces a document atomically.
@@ -304,7 +303,7 @@ class Store:
     Versions are the union of all layers; the current version is the writable layer's pointer
     when it has one, else the first base layer's. Writes only touch the writable layer. A layer
     is a local directory (``LocalLayer``) or anything with the same five methods (the S3
-    layer in ``smcat.s3_layer``).
+    layer in ``smcat.storage``).
     """
 
     layer: Layer
@@ -593,9 +592,6 @@ def _parse_date(spec: str) -> datetime | None:
 
 _default: dict[str, Store] = {}
 
-#: URL scheme -> factory(location) -> layer; upper layers register e.g. "s3" (catalog never imports boto3).
-LAYER_FACTORIES: dict[str, Callable[[str], Layer]] = {}
-
 
 def open_store(
     location: str | os.PathLike[str] | None = None,
@@ -608,7 +604,7 @@ def open_store(
     overlaid on the snapshot shipped in the package. Stores are cached per location.
 
     A URL location (``s3://bucket/prefix``) needs ``layer_factory`` (the resolver layer passes
-    the S3 one: ``smcat.stores.open_any_store``); catalog itself never imports boto3, and
+    the S3 one: ``smcat.storage.open_any_store``); catalog itself never imports boto3, and
     without a factory such a location is refused with a clear error, never read as a path.
     """
     loc = str(location) if location else default_location()
@@ -618,14 +614,13 @@ def open_store(
     if st is None:
         scheme = loc.split("://", 1)[0] if "://" in loc else ""
         if scheme:
-            factory = layer_factory or LAYER_FACTORIES.get(scheme)
-            if factory is None:
+            if layer_factory is None:
                 raise CatalogError(
                     f"Catalogue location {loc!r}: the {scheme!r} scheme is not readable from the catalog "
-                    "package alone. Use smcat.resolve / smcat.stores.open_any_store (they open "
+                    "package alone. Use smcat.resolve / smcat.storage.open_any_store (they open "
                     "s3://bucket/prefix), pass snapshot=, or use a directory."
                 )
-            layer = factory(loc)
+            layer = layer_factory(loc)
         else:
             root = Path(loc).expanduser()
             if root.exists() and not root.is_dir():

@@ -1,5 +1,6 @@
-"""smcat's user-facing layer: ``resolve()`` over the default store (``smcat.current``), the
-HTTP service, the importer and the CLI.
+"""smcat's user-facing layer: ``resolve()`` over the default store (``smcat.current``; stores in
+a directory or S3 are opened by ``smcat.storage``), the HTTP service (``smcat.service``), the
+importer (``smcat.importer``), image verification (``smcat.verify``) and the CLI (``smcat.cli``).
 
 Importing this package is cheap: FastAPI loads only with the service, boto3 only with the importer.
 """

@@ -1,7 +1,7 @@
 """``smcat.resolve``: ``smcat.catalog.resolve.resolve`` over the default store, whatever its location.
 
 ``catalog`` cannot open ``s3://`` stores (it never imports boto3), so ``resolve()`` here picks
-the store explicitly (``smcat.stores.open_any_store``: a directory or ``$SMCAT_CATALOG=s3://...``)
+the store explicitly (``smcat.storage.open_any_store``: a directory or ``$SMCAT_CATALOG=s3://...``)
 and passes its current snapshot on. The snapshot stays in memory and the pointer is re-read at
 most once a second (``reload()`` forces it), so a call costs what a call with ``snapshot=`` costs.
 """
@@ -32,7 +32,7 @@ def current_snapshot(catalog_version: str | None = None) -> Snapshot:
     cur = _CURRENT.get(key)
     if cur is None:
         from smcat.catalog.store import CurrentSnapshot
-        from smcat.stores import open_any_store
+        from smcat.storage import open_any_store
 
         cur = _CURRENT.setdefault(key, CurrentSnapshot(open_any_store()))
     return cur.get() if catalog_version is None else cur.store.load(catalog_version)

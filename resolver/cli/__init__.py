@@ -59,8 +59,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from smcat.cli import catalog_cmds, resolve_cmds, status_cmds, verify_cmds
-    from smcat.importer import cli as import_cmds
+    from smcat.cli import catalog_cmds, import_cmds, resolve_cmds, status_cmds, verify_cmds
 
     catalog_cmds.register(cli)
     status_cmds.register(catalog_cmds.catalog)

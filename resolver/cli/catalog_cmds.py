@@ -19,7 +19,7 @@ from smcat.catalog.store import Diff, Store, diff_snapshots
 from smcat.catalog.times import now_iso
 from smcat.cli.options import catalog_option, json_option
 from smcat.cli.output import console, emit_json, err_console, table
-from smcat.stores import open_any_store as open_store
+from smcat.storage import open_any_store as open_store
 
 if TYPE_CHECKING:
     from smcat.catalog.release_notes import ReleaseNote

@@ -1,5 +1,5 @@
 """How the CLI reports an expected failure: one line on stderr, or with ``--json`` a JSON
-problem document on stdout with the members the HTTP API sends (``smcat.http_errors``:
+problem document on stdout with the members the HTTP API sends (``smcat.service.http_errors``:
 ``type``, ``title``, ``status``, ``detail``, ``error``, ``message``, ``field``, ``valid``,
 ``suggestions``) plus ``exit_code``.
 
@@ -50,7 +50,7 @@ def _code(exc: BaseException) -> str:
 
 
 def _problem(status: int, error: str, message: str, **extra: object) -> dict[str, Any]:
-    from smcat.http_errors import problem  # only on the error path: it imports fastapi
+    from smcat.service.http_errors import problem  # only on the error path: it imports fastapi
 
     return problem(status, error, message, **extra)
 

@@ -92,7 +92,7 @@ def resolve(
     invalid input, 3 when nothing matches (the message says what exists).
     """
     from smcat.catalog.resolve import resolve as do_resolve
-    from smcat.stores import open_any_store as open_store
+    from smcat.storage import open_any_store as open_store
 
     store = open_store(catalog_dir)
     snap = store.load(catalog_version)
@@ -191,8 +191,8 @@ def serve(
     import json
     import os
 
-    from smcat.serving import StartInfo, start_line
-    from smcat.serving import serve as run
+    from smcat.service.serving import StartInfo, start_line
+    from smcat.service.serving import serve as run
 
     if catalog_dir:
         os.environ["SMCAT_CATALOG"] = str(catalog_dir)

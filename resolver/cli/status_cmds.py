@@ -11,7 +11,7 @@ from smcat.catalog.plural import plural
 from smcat.catalog.times import DURATION_UNITS, age_seconds, parse_duration
 from smcat.cli.options import catalog_option, json_option
 from smcat.cli.output import console, emit_json, table
-from smcat.stores import open_any_store as open_store
+from smcat.storage import open_any_store as open_store
 
 __all__ = ["parse_within", "register"]
 

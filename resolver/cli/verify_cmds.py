@@ -121,7 +121,7 @@ def verify(
     the reason is named). Answers are recorded beside the catalogue (verifications.json).
     Exit 0 all exist, 3 some missing, 5 some could not be checked, 2 invalid input.
     """
-    from smcat.stores import open_any_store
+    from smcat.storage import open_any_store
 
     catalog_mode = bool(sample or all_)
     if catalog_mode and uris:

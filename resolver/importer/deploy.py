@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import InvalidImportRequest
-from .plan import Step
+from .step import Step
 
 __all__ = [
     "check_serverless_image",

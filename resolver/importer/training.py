@@ -10,7 +10,7 @@ import gzip
 import io
 import tarfile
 
-from .plan import Step
+from .step import Step
 
 __all__ = ["COPY_SCRIPT", "sourcedir_bytes", "training_steps"]
 

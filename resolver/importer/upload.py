@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, cast
 from smcat.catalog.errors import SmcatError
 
 from .errors import UploadConflict
-from .plan import Step
+from .step import Step
 
 if TYPE_CHECKING:
     from botocore.exceptions import ClientError

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse, Response
 
-from smcat.headers import csp_for
+from smcat.service.headers import csp_for
 
 __all__ = ["ASSETS", "router"]
 

@@ -26,7 +26,7 @@ from smcat.catalog.release_notes import ReleaseNote, summarize
 from smcat.catalog.resolve import framework_info
 from smcat.catalog.store import Store
 from smcat.catalog.versions import sort_key
-from smcat.schemas import ErrorBody
+from smcat.service.schemas import ErrorBody
 
 __all__ = ["FEED_VERSIONS", "atom_feed", "eol_calendar", "router"]
 

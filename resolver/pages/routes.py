@@ -22,10 +22,10 @@ from smcat.catalog.names import known_regions, partition_of
 from smcat.catalog.release_notes import summarize
 from smcat.catalog.resolve import resolve
 from smcat.catalog.store import diff_snapshots
-from smcat.http_errors import error_response
 from smcat.pages import views
 from smcat.pages.render import HERE, Context, page
-from smcat.routes.image import PARAMS
+from smcat.service.http_errors import error_response
+from smcat.service.routes.image import PARAMS
 
 __all__ = ["FORM_FIELDS", "router"]
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from smcat.app import create_app
 from smcat.catalog.store import Store, diff_snapshots
-from smcat.catalog_holder import CatalogHolder
-from smcat.settings import Settings
+from smcat.service.app import create_app
+from smcat.service.holder import CatalogHolder
+from smcat.service.settings import Settings
 from tests.resolver.catalog_versions import V1, V2, two_versions
 
 

@@ -14,7 +14,7 @@ from smcat.catalog.store import shipped_dir
 from smcat.cli import cli
 from smcat.cli.errors import EXIT_CODES
 
-#: the members an HTTP error body has (resolver/http_errors.py problem())
+#: the members an HTTP error body has (resolver/service/http_errors.py problem())
 PROBLEM_KEYS = {"type", "title", "status", "detail", "error", "message"}
 
 

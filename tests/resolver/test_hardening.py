@@ -22,16 +22,16 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from smcat.app import create_app
-from smcat.byte_cache import ByteLRU
 from smcat.catalog import store as store_mod
 from smcat.catalog.errors import InvalidQuery
 from smcat.catalog.limits import MAX_QUERY_BYTES, MAX_VALUE_CHARS, MAX_VERSION_CHARS
 from smcat.catalog.resolve import resolve
 from smcat.catalog.store import LocalLayer, Store, make_snapshot, shipped_dir
 from smcat.catalog.versions import version_matcher
-from smcat.catalog_holder import CatalogHolder
-from smcat.settings import Settings, token_problem
+from smcat.service.app import create_app
+from smcat.service.byte_cache import ByteLRU
+from smcat.service.holder import CatalogHolder
+from smcat.service.settings import Settings, token_problem
 
 TOKEN = "Zq3v-8XkP2mW9rTb7YnC4hLd"
 
@@ -258,7 +258,7 @@ class TestNoDelay:
         assert self._nodelay_of_accepted(H11Protocol) == 0  # the bug this class guards against
 
     def test_the_service_protocol_sets_nodelay(self):
-        from smcat.serving import NoDelayH11Protocol
+        from smcat.service.serving import NoDelayH11Protocol
 
         assert self._nodelay_of_accepted(NoDelayH11Protocol) != 0
 

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from smcat.catalog.store import LocalLayer, Store, make_snapshot, shipped_dir
-from smcat.s3_layer import S3Layer
-from smcat.serving import EXIT_CANNOT_LISTEN
+from smcat.service.serving import EXIT_CANNOT_LISTEN
+from smcat.storage import S3Layer
 from tests.resolver.servers import SMCAT, Service, SwitchableProxy, clean_env, free_port, get, get_json
 
 BUCKET = "smcat-hardening"
@@ -154,7 +154,7 @@ class TestStartupFailsFast:
         code, on which uvicorn's supervisor stops instead of respawning it forever."""
         from uvicorn.config import STARTUP_FAILURE
 
-        from smcat.serving import worker_app
+        from smcat.service.serving import worker_app
 
         monkeypatch.setenv("SMCAT_CATALOG", str(tmp_path / "c"))
         monkeypatch.setenv("SMCAT_RELOAD_SECONDS", "-1")

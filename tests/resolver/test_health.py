@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from smcat.app import create_app
 from smcat.catalog.store import Store, make_snapshot, shipped_dir
-from smcat.catalog_holder import CatalogHolder
-from smcat.routes.health import freshness
-from smcat.settings import Settings
+from smcat.service.app import create_app
+from smcat.service.holder import CatalogHolder
+from smcat.service.routes.health import freshness
+from smcat.service.settings import Settings
 
 NOW = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from smcat.app import create_app
 from smcat.catalog.store import make_snapshot, open_store
-from smcat.catalog_holder import CatalogHolder
-from smcat.settings import Settings
+from smcat.service.app import create_app
+from smcat.service.holder import CatalogHolder
+from smcat.service.settings import Settings
 
 
 @pytest.fixture

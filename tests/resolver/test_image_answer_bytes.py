@@ -10,7 +10,7 @@ import pytest
 from smcat.catalog.errors import SmcatError
 from smcat.catalog.resolve import resolve
 from smcat.catalog.store import open_store, shipped_dir
-from smcat.routes.image import answer_bytes
+from smcat.service.routes.image import answer_bytes
 
 SNAP = open_store(shipped_dir(), with_shipped=False).load()
 
@@ -57,7 +57,7 @@ def test_the_same_image_in_two_regions_keeps_its_own_fields(region_first):
 
 def test_assembled_bytes_are_json_dumps_of_the_answer():
     """Byte for byte what ``json.dumps`` writes (escaping included), fields in the answer's order."""
-    from smcat.routes.image import _FIXED
+    from smcat.service.routes.image import _FIXED
 
     order = (*_FIXED, "uri", "tag", "lifecycle", "moving_uri", "pinned_uri", "region_source", "alternatives")
     checked = 0

@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from smcat.importer.cli import register
+from smcat.cli.import_cmds import register
 from tests.resolver import import_models as m
 from tests.resolver.conftest import IMAGE, REGION, ROLE
 

@@ -11,11 +11,11 @@ import icalendar
 import pytest
 from fastapi.testclient import TestClient
 
-from smcat.app import create_app
 from smcat.catalog.release_notes import summarize
-from smcat.catalog_holder import CatalogHolder
 from smcat.pages.views import lifecycle_status
-from smcat.settings import Settings
+from smcat.service.app import create_app
+from smcat.service.holder import CatalogHolder
+from smcat.service.settings import Settings
 from tests.resolver.pages_catalog import V1, V2, make_store
 
 ATOM = "{http://www.w3.org/2005/Atom}"

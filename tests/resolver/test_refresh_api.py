@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from smcat.app import create_app
 from smcat.catalog.store import Store, shipped_dir
-from smcat.catalog_holder import CatalogHolder
-from smcat.settings import Settings
+from smcat.service.app import create_app
+from smcat.service.holder import CatalogHolder
+from smcat.service.settings import Settings
 from tests.conftest import MIRROR, requires_shared
 from tests.mirror_overlay import MirrorOverlay
 

@@ -6,7 +6,7 @@ import pytest
 
 import smcat
 from smcat.catalog.store import Store, open_store
-from smcat.s3_layer import S3Layer
+from smcat.storage import S3Layer
 from tests.catalog.test_resolve_current import later
 
 BUCKET = "smcat-resolve"

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from smcat.catalog.store import LocalLayer, Store, make_snapshot, shipped_dir
-from smcat.s3_layer import S3Layer
+from smcat.storage import S3Layer
 from tests.conftest import MIRROR, requires_shared
 from tests.resolver.servers import free_port
 
@@ -30,10 +30,10 @@ PREFIX = "prod/catalog"
 RELOAD_SECONDS = 0.5
 QUERY = "framework=tensorflow&version=2.0&gpu=true&region=ap-southeast-1"
 
-# Registers the S3 layer before the app opens its store, whether or not smcat.app does it itself.
+# The app opens SMCAT_CATALOG=s3://... itself (smcat.storage.open_any_store): nothing to register first.
 BOOT = (
-    "import sys, uvicorn, smcat.stores; "
-    "uvicorn.run('smcat.app:create_app', factory=True, host='127.0.0.1', port=int(sys.argv[1]), "
+    "import sys, uvicorn; "
+    "uvicorn.run('smcat.service.app:create_app', factory=True, host='127.0.0.1', port=int(sys.argv[1]), "
     "log_level='warning', access_log=False)"
 )
 

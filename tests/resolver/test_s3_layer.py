@@ -11,8 +11,7 @@ import pytest
 
 from smcat.catalog.errors import CatalogError
 from smcat.catalog.store import LocalLayer, Store, make_snapshot, shipped_dir
-from smcat.s3_layer import POLL_TIMEOUTS, S3Layer, parse_s3_url
-from smcat.stores import normalize_location, open_any_store
+from smcat.storage import POLL_TIMEOUTS, S3Layer, normalize_location, open_any_store, parse_s3_url
 from tests.conftest import MIRROR, requires_shared
 
 BUCKET = "smcat-catalog"
@@ -263,11 +262,22 @@ def test_normalize_location(given, expected):
 
 
 def test_importing_the_store_layer_does_not_import_boto3():
-    """Explicit dispatch: importing ``smcat.stores`` fills no registry and loads no boto3."""
+    """Explicit dispatch: importing ``smcat.storage`` changes no global state and loads no boto3.
+
+    ``smcat.catalog.store.open_store`` still refuses ``s3://`` afterwards: only ``open_any_store``
+    (which passes the S3 layer itself) reads it.
+    """
     code = (
-        "import sys, smcat, smcat.stores, smcat.s3_layer, smcat.current, smcat.catalog.store as s;"
-        "assert 's3' not in s.LAYER_FACTORIES;"
-        "assert 'boto3' not in sys.modules and 'botocore' not in sys.modules, 'boto3 imported'"
+        "import sys, smcat, smcat.storage, smcat.current\n"
+        "from smcat.catalog.errors import CatalogError\n"
+        "from smcat.catalog.store import open_store\n"
+        "try:\n"
+        "    open_store('s3://bucket/prefix', with_shipped=False)\n"
+        "except CatalogError as e:\n"
+        "    assert 'smcat.storage.open_any_store' in str(e), e\n"
+        "else:\n"
+        "    raise AssertionError('catalog opened s3:// by itself')\n"
+        "assert 'boto3' not in sys.modules and 'botocore' not in sys.modules, 'boto3 imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 

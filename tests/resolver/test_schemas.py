@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from smcat.catalog.resolve import Alternative, Lifecycle, resolve
 from smcat.catalog.store import Store, shipped_dir
-from smcat.schemas import ImageAnswer
+from smcat.service.schemas import ImageAnswer
 
 SHIPPED = Store(shipped_dir()).load()
 #: Fields the route adds to the library's answer (only with ?verify=true).
@@ -18,8 +18,8 @@ def test_image_answer_declares_exactly_the_fields_of_resolution_to_dict():
 
 
 def test_nested_models_match_too():
-    from smcat.schemas import Alternative as AltSchema
-    from smcat.schemas import Lifecycle as LifeSchema
+    from smcat.service.schemas import Alternative as AltSchema
+    from smcat.service.schemas import Lifecycle as LifeSchema
 
     life = Lifecycle("2024-01-01", "2025-01-01", True, "past").to_dict()
     alt = Alternative("u", "1", "py3", "cpu", "sagemaker").to_dict()

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from smcat.serving import describe_age, start_line
+from smcat.service.serving import describe_age, start_line
 from tests.resolver.servers import SMCAT, clean_env, free_port, get
 
 

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from smcat.app import create_app
 from smcat.catalog.store import Store, make_snapshot, shipped_dir
-from smcat.catalog_holder import CatalogHolder
-from smcat.settings import Settings
+from smcat.service.app import create_app
+from smcat.service.holder import CatalogHolder
+from smcat.service.settings import Settings
 
 EXAMPLE = "/image?framework=tensorflow&version=2.0&gpu=true&region=ap-southeast-1"
 

@@ -14,14 +14,14 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from smcat.app import create_app
 from smcat.catalog import snapshot_io
 from smcat.catalog.errors import CorruptSnapshot
 from smcat.catalog.store import Store, make_snapshot, shipped_dir
-from smcat.catalog_holder import CatalogHolder
 from smcat.cli import cli
-from smcat.s3_layer import S3Layer
-from smcat.settings import Settings
+from smcat.service.app import create_app
+from smcat.service.holder import CatalogHolder
+from smcat.service.settings import Settings
+from smcat.storage import S3Layer
 
 SHIPPED_ID = (shipped_dir() / "CURRENT").read_text().strip()
 DLC, EVIL = "763104351884", "666666666666"

@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from smcat.app import create_app
 from smcat.catalog.store import Store, shipped_dir
-from smcat.catalog_holder import CatalogHolder
 from smcat.cli import cli
 from smcat.importer import import_model
-from smcat.settings import Settings
+from smcat.service.app import create_app
+from smcat.service.holder import CatalogHolder
+from smcat.service.settings import Settings
 from smcat.verify import ImageMissing, VerificationUnavailable
 from smcat.verify_log import VerificationLog
 from tests.resolver import ecr_registry as reg

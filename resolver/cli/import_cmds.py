@@ -20,8 +20,8 @@ from smcat.catalog.plural import plural
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from .core import Progress
-    from .limits import ArchiveLimits
+    from smcat.importer.limits import ArchiveLimits
+    from smcat.importer.request import Progress
 
 __all__ = ["register"]
 
@@ -31,7 +31,7 @@ _Command = TypeVar("_Command", bound=Callable[..., Any])
 def _framework_option(f: _Command) -> _Command:
     """``--framework``: any name or alias ``smcat.catalog.names`` knows; the library refuses the rest
     with the list of what it supports (one place for the names, no second list here)."""
-    from .contracts import FRAMEWORKS
+    from smcat.importer.contracts import FRAMEWORKS
 
     return click.option(
         "--framework",
@@ -61,7 +61,7 @@ def _fail(err: SmcatError, as_json: bool) -> NoReturn:
 
 def _limits(max_members: int | None, max_size: str | None) -> ArchiveLimits:
     """--max-members / --max-size over the SMCAT_IMPORT_MAX_* environment and the defaults."""
-    from .limits import ArchiveLimits, parse_size
+    from smcat.importer.limits import ArchiveLimits, parse_size
 
     base = ArchiveLimits.from_env()
     return ArchiveLimits(
@@ -146,7 +146,7 @@ def register(cli_group: click.Group) -> None:
         Exit codes: 0 fits, 2 problems found, or the model cannot be checked (not a readable
         .tar.gz, over --max-members / --max-size).
         """
-        from .contracts import find_problems
+        from smcat.importer.contracts import find_problems
 
         try:
             report = find_problems(
@@ -252,7 +252,7 @@ def register(cli_group: click.Group) -> None:
         """
         from rich.console import Console
 
-        from .core import import_model
+        from smcat.importer import import_model
 
         if not o["region"]:
             raise click.UsageError("--region is required (or set AWS_REGION)")

@@ -2,7 +2,7 @@
 
 An answer's tag is a hash of what determines it (the route, its parameters and the catalogue
 version, or the body itself); a revalidation (``If-None-Match``, parsed per RFC 9110 by
-``smcat.conditional``) that names it gets ``304``. Bodies are kept in the app's byte-bounded
+``smcat.service.conditional``) that names it gets ``304``. Bodies are kept in the app's byte-bounded
 answer cache, keyed by the catalogue version, so a revalidation costs a lookup.
 
 Not here, on purpose: ``/healthz`` (ages change every second and a probe must see the live
@@ -20,8 +20,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from smcat.byte_cache import ByteLRU
-from smcat.conditional import if_none_match
+from smcat.service.byte_cache import ByteLRU
+from smcat.service.conditional import if_none_match
 
 __all__ = ["NOT_MODIFIED", "cached_json", "etag_of", "send"]
 

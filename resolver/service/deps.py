@@ -11,8 +11,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from smcat.catalog.models import Snapshot
-from smcat.catalog_holder import CatalogHolder
-from smcat.settings import Settings
+from smcat.service.holder import CatalogHolder
+from smcat.service.settings import Settings
 
 __all__ = ["HolderDep", "SettingsDep", "SnapshotDep", "get_holder", "get_settings"]
 

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
-from smcat.deps import SettingsDep
-from smcat.http_errors import ApiError
-from smcat.refresh_jobs import JobRecord, RefreshBusy, RefreshJobs
+from smcat.service.deps import SettingsDep
+from smcat.service.http_errors import ApiError
+from smcat.service.refresh_jobs import JobRecord, RefreshBusy, RefreshJobs
 
 __all__ = ["ApiError", "router"]
 

@@ -18,15 +18,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from smcat.byte_cache import ByteLRU
 from smcat.catalog.limits import MAX_VALUE_CHARS
 from smcat.catalog.models import Snapshot
 from smcat.catalog.release_notes import summarize
 from smcat.catalog.store import Store, diff_snapshots
-from smcat.deps import HolderDep
-from smcat.http_errors import ApiError
-from smcat.routes.cached import NOT_MODIFIED, cached_json, etag_of, send
-from smcat.schemas import ErrorBody
+from smcat.service.byte_cache import ByteLRU
+from smcat.service.deps import HolderDep
+from smcat.service.http_errors import ApiError
+from smcat.service.routes.cached import NOT_MODIFIED, cached_json, etag_of, send
+from smcat.service.schemas import ErrorBody
 
 router = APIRouter(prefix="/catalog", tags=["catalogue versions"])
 

@@ -2,7 +2,7 @@
 Content-Security-Policy on every HTML page, and for the API docs pages (``smcat.pages.docs``,
 assets served by smcat) a policy that allows exactly their own inline script, by hash.
 
-(``Server: uvicorn`` is turned off where the server starts: ``smcat.serving``.)
+(``Server: uvicorn`` is turned off where the server starts: ``smcat.service.serving``.)
 """
 
 from __future__ import annotations

@@ -1,6 +1,12 @@
-"""A catalogue store layer in S3: the same layout as a local store, under ``s3://bucket/prefix/``.
+"""Where a catalogue store lives: a directory or ``s3://bucket/prefix`` (the S3 layer, here).
 
-::
+``catalog`` never imports boto3, so the S3 layer is chosen here, in the layer above it, by
+explicit scheme dispatch: ``open_any_store`` is ``smcat.catalog.store.open_store`` given
+``S3Layer.from_url`` for an ``s3://`` location (a ``pathlib``-mangled ``s3:/`` repaired first).
+There is no registry of schemes: importing this module changes no global state, and boto3 is
+imported only when an S3 layer makes its client, so ``import smcat`` stays light.
+
+An S3 store has the same layout as a local one, under ``s3://bucket/prefix/``::
 
     s3://bucket/prefix/CURRENT                  # the current snapshot id
     s3://bucket/prefix/snapshots/<id>.json      # immutable snapshots
@@ -19,8 +25,6 @@ conditional GET (``If-None-Match`` with the last ETag), so an unchanged pointer 
 The refresh lock is a local ``diskcache`` directory: it serialises refreshes on one host
 only. Run the fleet's refresh job in one place (a cron line on one host, a Kubernetes
 CronJob with ``concurrencyPolicy: Forbid``, one EventBridge-scheduled task), not in every replica.
-
-boto3 is imported only when a layer is built, so ``import resolver`` stays light.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from smcat.catalog import store as _store
 from smcat.catalog.errors import CatalogError
 from smcat.catalog.paths import cache_home
 
@@ -39,7 +44,7 @@ if TYPE_CHECKING:
     from boto3.session import Session
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["POLL_TIMEOUTS", "S3Layer", "parse_s3_url"]
+__all__ = ["POLL_TIMEOUTS", "S3Layer", "normalize_location", "open_any_store", "parse_s3_url"]
 
 #: (connect, read) timeouts in seconds and retries (botocore's ``max_attempts``: retries after the
 #: first try) for reads of CURRENT and status.json: at most ~6 s per read when S3 does not answer.
@@ -256,3 +261,21 @@ def _error_status(exc: Exception) -> tuple[int | None, str]:
         return None, ""
     status = resp.get("ResponseMetadata", {}).get("HTTPStatusCode")
     return status, str(resp.get("Error", {}).get("Code", ""))
+
+
+# ---- opening a store at any location ---------------------------------------------------------
+def normalize_location(location: str | os.PathLike[str] | None) -> str | None:
+    """Undo ``Path("s3://b/p")`` -> ``"s3:/b/p"`` (a CLI option typed as a path does that)."""
+    if location is None or location == "":
+        return None
+    loc = str(location)
+    return re.sub(r"^s3:/+", "s3://", loc) if re.match(r"^s3:/", loc) else loc
+
+
+def open_any_store(
+    location: str | os.PathLike[str] | None = None, *, with_shipped: bool = True, lock_dir: str | None = None
+) -> _store.Store:
+    """``smcat.catalog.store.open_store`` for a directory or ``s3://bucket/prefix`` (``$SMCAT_CATALOG``)."""
+    loc = normalize_location(location) or normalize_location(os.environ.get("SMCAT_CATALOG"))
+    factory = S3Layer.from_url if loc and loc.startswith("s3://") else None
+    return _store.open_store(loc, with_shipped=with_shipped, lock_dir=lock_dir, layer_factory=factory)

@@ -18,14 +18,14 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request, Response
 from starlette.datastructures import State
 
-from smcat.byte_cache import ByteLRU, CachedAnswer
 from smcat.catalog.errors import InvalidQuery, SmcatError
 from smcat.catalog.limits import MAX_QUERY_BYTES, check_query
 from smcat.catalog.models import Snapshot
 from smcat.catalog.resolve import Alternative, Lifecycle, Resolution, resolve
-from smcat.conditional import if_none_match
-from smcat.http_errors import PROBLEM_JSON, error_response, problem_response
-from smcat.schemas import ErrorBody, ImageAnswer
+from smcat.service.byte_cache import ByteLRU, CachedAnswer
+from smcat.service.conditional import if_none_match
+from smcat.service.http_errors import PROBLEM_JSON, error_response, problem_response
+from smcat.service.schemas import ErrorBody, ImageAnswer
 from smcat.verify_log import stored_answer
 
 router = APIRouter(tags=["image"])
@@ -327,7 +327,7 @@ class _Answer(Response):
         ]
 
 
-# GET /image requests are answered by ``smcat.app.Service`` before FastAPI's generic layers (they
+# GET /image requests are answered by ``smcat.service.app.Service`` before FastAPI's generic layers (they
 # cost more than resolving and answering: bench/bench_http.py); this route documents the endpoint
 # (parameters, answer model, error bodies) and serves every request the fast path passes on.
 router.add_api_route(

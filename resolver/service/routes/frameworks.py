@@ -11,9 +11,9 @@ from smcat.catalog.limits import MAX_VALUE_CHARS
 from smcat.catalog.models import Snapshot
 from smcat.catalog.names import dns_suffix, known_regions, partition_of
 from smcat.catalog.resolve import framework_info, list_frameworks
-from smcat.deps import SnapshotDep
-from smcat.routes.cached import NOT_MODIFIED, cached_json
-from smcat.schemas import ErrorBody
+from smcat.service.deps import SnapshotDep
+from smcat.service.routes.cached import NOT_MODIFIED, cached_json
+from smcat.service.schemas import ErrorBody
 
 router = APIRouter(tags=["catalogue contents"])
 

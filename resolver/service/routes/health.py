@@ -27,8 +27,8 @@ from fastapi.responses import JSONResponse
 
 from smcat.catalog.models import Snapshot
 from smcat.catalog.times import age_seconds
-from smcat.catalog_holder import CatalogHolder
-from smcat.deps import HolderDep, SettingsDep
+from smcat.service.deps import HolderDep, SettingsDep
+from smcat.service.holder import CatalogHolder
 
 router = APIRouter(tags=["health"])
 

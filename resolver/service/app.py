@@ -12,16 +12,16 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
-from smcat.byte_cache import ByteLRU
 from smcat.catalog.errors import SmcatError
-from smcat.catalog_holder import CatalogHolder
-from smcat.headers import SecurityHeaders, securing
-from smcat.http_errors import ApiError, error_response, problem, problem_response
 from smcat.pages import routers as page_routers
-from smcat.refresh_jobs import RefreshJobs, fetcher_factory
-from smcat.routes import catalog, frameworks, health, image, refresh
-from smcat.settings import Settings
-from smcat.stores import open_any_store
+from smcat.service.byte_cache import ByteLRU
+from smcat.service.headers import SecurityHeaders, securing
+from smcat.service.holder import CatalogHolder
+from smcat.service.http_errors import ApiError, error_response, problem, problem_response
+from smcat.service.refresh_jobs import RefreshJobs, fetcher_factory
+from smcat.service.routes import catalog, frameworks, health, image, refresh
+from smcat.service.settings import Settings
+from smcat.storage import open_any_store
 
 __all__ = ["Service", "create_app"]
 
@@ -31,8 +31,8 @@ class Service(FastAPI):
 
     FastAPI's per-request machinery (error and exception middleware, telemetry, body limit,
     routing, dependency solving) costs more than resolving and serialising an answer. A
-    ``GET /image`` therefore goes straight to ``smcat.routes.image.get_image``, with the same
-    security headers (``smcat.headers.secure``). Every other request, and any ``GET /image`` whose
+    ``GET /image`` therefore goes straight to ``smcat.service.routes.image.get_image``, with the same
+    security headers (``smcat.service.headers.secure``). Every other request, and any ``GET /image`` whose
     handler raises (a bug: it is run again through the full stack, which answers the usual 500
     problem document), takes the normal path. The handler has no side effects but its caches.
     """

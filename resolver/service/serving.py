@@ -31,8 +31,8 @@ if TYPE_CHECKING:  # imported where used at run time: ``smcat --help`` need not 
     from fastapi import FastAPI
     from pydantic import ValidationError
 
-    from smcat.catalog_holder import CatalogHolder
-    from smcat.settings import Settings
+    from smcat.service.holder import CatalogHolder
+    from smcat.service.settings import Settings
 
 __all__ = [
     "EXIT_CANNOT_LISTEN",
@@ -109,9 +109,9 @@ def check_startup() -> tuple[Settings, CatalogHolder]:
     """
     from pydantic import ValidationError
 
-    from smcat.catalog_holder import CatalogHolder
-    from smcat.settings import Settings
-    from smcat.stores import open_any_store
+    from smcat.service.holder import CatalogHolder
+    from smcat.service.settings import Settings
+    from smcat.storage import open_any_store
 
     try:
         settings = Settings()
@@ -129,7 +129,7 @@ def start_info(
 ) -> StartInfo:
     """What ``smcat serve`` says on start: where it listens and which catalogue it serves, how old."""
     from smcat.catalog.times import age_seconds
-    from smcat.routes.health import origin_of
+    from smcat.service.routes.health import origin_of
 
     snap = holder.snapshot
     age = age_seconds(snap.created_at, datetime.now(UTC))
@@ -190,7 +190,7 @@ def worker_app() -> FastAPI:
     from pydantic import ValidationError
     from uvicorn.config import STARTUP_FAILURE
 
-    from smcat.app import create_app
+    from smcat.service.app import create_app
 
     try:
         return create_app()
@@ -263,7 +263,7 @@ def log_config(log_format: str) -> dict[str, Any]:
         },
     }
     if log_format == "json":
-        fmt = {"()": "smcat.serving.JsonLogFormatter"}
+        fmt = {"()": "smcat.service.serving.JsonLogFormatter"}
         config["formatters"] = {"default": fmt, "access": fmt}
     return config
 
@@ -277,7 +277,7 @@ def serve(
     log_format: str = "text",
     on_start: Callable[[StartInfo], None] | None = None,
 ) -> None:
-    """Check, bind, then run ``smcat.app:create_app`` in ``workers`` uvicorn processes.
+    """Check, bind, then run ``smcat.service.app:create_app`` in ``workers`` uvicorn processes.
 
     ``on_start`` gets ``start_info()`` once the socket is bound, before the workers start.
     """
@@ -291,7 +291,7 @@ def serve(
         on_start(start_info(host, port, workers, holder, access_log=access_log, log_format=log_format))
     del holder  # the workers load their own catalogue
     config = uvicorn.Config(
-        "smcat.serving:worker_app",
+        "smcat.service.serving:worker_app",
         factory=True,
         host=host,
         port=port,
