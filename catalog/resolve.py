@@ -1176,6 +1176,8 @@ def _past_eop(idx: _Index, best: _Entry, region: str, day: date) -> Lifecycle:
             f"; the newest supported successor is {successor.record.version} "
             f"({successor.record.repository}:{successor.record.tags[0]})."
         )
+    elif first_supported(ranked, day, _record_of, lambda e: True):
+        warning += f"; no supported successor is published in {region} (other regions have one)."
     else:
         warning += "; no supported successor is in the catalogue."
     return Lifecycle(rec.ga, rec.eop, True, warning)

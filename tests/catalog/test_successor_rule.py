@@ -64,6 +64,9 @@ SNAP = make_snapshot(
         img("xgboost", "xgboost-inference", "1.0.0", eop=PAST),
         img("xgboost", "xgboost-inference", "1.5.0"),
         img("xgboost", "xgboost-inference", "2.0.0", accounts={"us-east-1": "763104351884"}),
+        # the only successor is published elsewhere: the warning says so rather than "none"
+        img("sklearn", "sklearn-inference", "1.0.0", eop=PAST),
+        img("sklearn", "sklearn-inference", "1.2.0", accounts={"us-east-1": "763104351884"}),
     ],
     now=datetime(2026, 1, 1, tzinfo=UTC),
 )
@@ -106,6 +109,17 @@ def test_report_and_resolver_name_the_same_successor(framework, version, repo, s
 def test_the_resolver_names_only_a_successor_published_in_the_region_asked():
     res = resolve("xgboost", "1.0.0", "eu-west-1", gpu=True, snapshot=SNAP, today=TODAY)
     assert warned(res) == ("1.5.0", "1.5.0-gpu-py310")  # 2.0.0 is not published in eu-west-1
+
+
+def test_a_successor_published_only_elsewhere_is_said_so():
+    res = resolve("sklearn", "1.0.0", "eu-west-1", gpu=True, snapshot=SNAP, today=TODAY)
+    assert warned(res) is None
+    said = "no supported successor is published in eu-west-1 (other regions have one)"
+    assert said in (res.lifecycle.warning or "")
+    assert warned(resolve("sklearn", "1.0.0", "us-east-1", gpu=True, snapshot=SNAP, today=TODAY)) == (
+        "1.2.0",
+        "1.2.0-gpu-py310",
+    )
 
 
 def test_nothing_newer_and_supported_is_said_so():
