@@ -7,7 +7,7 @@ rows out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Literal, TypedDict, TypeVar
 
@@ -21,6 +21,8 @@ __all__ = [
     "best_first_order",
     "eol_report",
     "first_supported",
+    "line_of",
+    "newer_in_line",
     "ranked_successors",
     "successor",
     "supported",
@@ -58,7 +60,7 @@ class EolRow(TypedDict):
     successor: SuccessorRef | None
 
 
-def _line(r: ImageRecord) -> tuple[str, str, str, str, str, bool]:
+def line_of(r: ImageRecord) -> tuple[str, str, str, str, str, bool]:
     """What a successor must share: same framework, repository, scope, processor, architecture, and
     platform family (EC2 or not: sources disagree on whether a SageMaker image says ``sagemaker`` or
     nothing, and the resolver treats both alike)."""
@@ -83,27 +85,34 @@ def ranked_successors(
 ) -> list[T]:
     """The candidates that may replace ``record``, best first; whether each is supported is asked later.
 
-    A candidate may replace ``record`` when it is of the same line (:func:`_line`) with a newer
+    A candidate may replace ``record`` when it is of the same line (:func:`line_of`) with a newer
     version; a record whose version cannot be parsed has none. Best first: the newest version,
     then, within a version, the image the resolver would answer (:func:`within_version_key`).
     Pure and independent of the date, so a caller may keep the list (the resolver does, per image).
     ``best_first=True`` says ``candidates`` are already in that order (:func:`best_first_order`).
     """
+    line = line_of(record)
+    same = [c for c in candidates if line_of(record_of(c)) == line]
+    return list(newer_in_line(record, same if best_first else best_first_order(same, record_of), record_of))
+
+
+def newer_in_line(
+    record: ImageRecord, line: Iterable[T], record_of: Callable[[T], ImageRecord]
+) -> Iterator[T]:
+    """Of ``line`` (candidates of ``record``'s line, best first: see :func:`best_first_order`), the
+    ones with a newer version than ``record``, in that order; none when its version cannot be
+    parsed. It stops at the first that is not newer, so a caller holding each line once, in order
+    (the resolver, per bucket) pays only for the candidates it looks at."""
     mine = parse_image_version(record.version)
     if mine is None:
-        return []
-    line = _line(record)
-    newer = []
-    for c in candidates:
-        r = record_of(c)
-        v = parse_image_version(r.version)
-        if v is None or v <= mine:
-            if best_first:  # newest first: no newer one after this
-                break
+        return
+    for c in line:
+        v = parse_image_version(record_of(c).version)
+        if v is None:
             continue
-        if _line(r) == line:
-            newer.append(c)
-    return newer if best_first else best_first_order(newer, record_of)
+        if v <= mine:
+            return
+        yield c
 
 
 def best_first_order(candidates: Iterable[T], record_of: Callable[[T], ImageRecord]) -> list[T]:
@@ -156,7 +165,7 @@ def eol_report(
     """
     by_line: dict[tuple[str, str, str, str, str, bool], list[ImageRecord]] = {}
     for r in snapshot.images:
-        by_line.setdefault(_line(r), []).append(r)
+        by_line.setdefault(line_of(r), []).append(r)
     ordered: dict[tuple[str, str, str, str, str, bool], list[ImageRecord]] = {}  # once per line with a row
     rows: list[EolRow] = []
     for r in snapshot.images:
@@ -169,7 +178,7 @@ def eol_report(
         days_left = (eop - today).days
         if days_left > within_days:
             continue
-        line = _line(r)
+        line = line_of(r)
         if line not in ordered:
             ordered[line] = best_first_order(by_line[line], _self)
         nxt = first_supported(ranked_successors(r, ordered[line], _self, best_first=True), today, _self)

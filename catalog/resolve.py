@@ -49,7 +49,7 @@ from smcat.catalog.image_order import norm_cuda as _norm_cuda
 from smcat.catalog.image_order import py_rank as _py_rank
 from smcat.catalog.image_order import within_version_key
 from smcat.catalog.instances import instance_profile
-from smcat.catalog.lifecycle import first_supported, ranked_successors
+from smcat.catalog.lifecycle import first_supported, line_of, newer_in_line
 from smcat.catalog.limits import MAX_VERSION_CHARS, check_query
 from smcat.catalog.models import ImageRecord, ImagesSummary, LazyImages, Provenance, Snapshot
 from smcat.catalog.names import (
@@ -59,6 +59,7 @@ from smcat.catalog.names import (
     is_known_region,
     unknown_region,
 )
+from smcat.catalog.pacing import tick
 from smcat.catalog.serial import OMIT, to_jsonable
 from smcat.catalog.versions import parse_image_version, parse_user_version, sort_key, version_matcher
 
@@ -200,7 +201,6 @@ class _Entry:
         "py",
         "record",
         "spellings",
-        "successors",
         "uris",
     )
 
@@ -220,8 +220,6 @@ class _Entry:
         self.provenance: dict[str, tuple[Provenance, ...]] = {}
         #: how the SDK lets users spell this image's version (its aliases): exact names, not families
         self.spellings = frozenset(k.split("/", 1)[0].lower() for k, _ in record.sdk_tags)
-        #: the entries that may replace this one past its EOP, best first (``ranked_successors``)
-        self.successors: tuple[_Entry, ...] | None = None
         #: (day, region -> the past-EOP answer): a successor depends on both, nothing else
         self.lifecycles: tuple[str, dict[str, Lifecycle]] | None = None
 
@@ -282,7 +280,17 @@ class _Bucket:
     ``material`` keeps, per query (all but its version), the versions a no-match answer suggests.
     """
 
-    __slots__ = ("by_major", "by_spelling", "by_text", "groups", "lock", "matches", "material", "nearest_all")
+    __slots__ = (
+        "_lines",
+        "by_major",
+        "by_spelling",
+        "by_text",
+        "groups",
+        "lock",
+        "matches",
+        "material",
+        "nearest_all",
+    )
 
     def __init__(self, groups: list[_Group]) -> None:
         self.groups = groups
@@ -300,6 +308,19 @@ class _Bucket:
             if v is not None:
                 self.by_major.setdefault(v.release[0], []).append(g)
         self.nearest_all: _Nearest | None = None  # every version, for a no-match: built when first needed
+        self._lines: dict[tuple[object, ...], list[_Entry]] | None = None
+
+    def lines(self) -> dict[tuple[object, ...], list[_Entry]]:
+        """The entries by successor line (``lifecycle.line_of``), each best first: built once, when a
+        past-EOP answer first needs it (groups are newest first, each in within-version order)."""
+        lines = self._lines
+        if lines is None:
+            lines = {}
+            for g in self.groups:
+                for e in (*g.main, *g.ec2):
+                    lines.setdefault(line_of(e.record), []).append(e)
+            self._lines = lines
+        return lines
 
     def matching(self, version: str) -> tuple[_Group, ...]:
         hit = self.matches.get(version)
@@ -494,6 +515,7 @@ class _Frameworks(Mapping[str, "_Scopes"]):
         """The bucket of these records (call with ``lock`` held)."""
         versions: dict[str, list[_Entry]] = {}
         for i in positions:
+            tick()
             entry = self._entries.get(i)
             if entry is None:
                 rec = self._get(i)
@@ -600,8 +622,11 @@ def reload() -> None:
 
 def prepare_index(snapshot: Snapshot) -> None:
     """Build ``snapshot``'s whole resolution index now (a service does it before serving a version;
-    otherwise each framework's part is built by the first query that needs it)."""
+    otherwise each framework's part is built by the first query that needs it). A loaded
+    snapshot's records are then all built, and the JSON they came from is let go."""
     _index_for(snapshot).warm()
+    if isinstance(snapshot.images, LazyImages):
+        snapshot.images.records()
 
 
 @lru_cache(maxsize=256)
@@ -1161,13 +1186,12 @@ def _lifecycle(idx: _Index, best: _Entry, region: str, today: date | None) -> Li
 def _past_eop(idx: _Index, best: _Entry, region: str, day: date) -> Lifecycle:
     """The answer for an image past its EOP: the warning, naming its successor in ``region``."""
     rec = best.record
-    ranked = best.successors
-    if ranked is None:  # once per image: its line is filed under its own framework and scope
-        scopes = idx.frameworks.get(canonical_framework(rec.framework))
-        home = scopes.get(rec.image_scope) if scopes is not None else None
-        line = [e for g in home.groups for e in (*g.main, *g.ec2)] if home is not None else []
-        ranked = best.successors = tuple(ranked_successors(rec, line, _record_of))
-    successor = first_supported(ranked, day, _record_of, lambda e: region in e.accounts)
+    scopes = idx.frameworks.get(canonical_framework(rec.framework))  # its line: filed under its own
+    home = scopes.get(rec.image_scope) if scopes is not None else None  # framework and scope
+    line = home.lines().get(line_of(rec), ()) if home is not None else ()
+    successor = first_supported(
+        newer_in_line(rec, line, _record_of), day, _record_of, lambda e: region in e.accounts
+    )
     warning = (
         f"{rec.repository}:{rec.tags[0]} ({rec.framework} {rec.version}) is past its end of patch ({rec.eop})"
     )
@@ -1176,7 +1200,7 @@ def _past_eop(idx: _Index, best: _Entry, region: str, day: date) -> Lifecycle:
             f"; the newest supported successor is {successor.record.version} "
             f"({successor.record.repository}:{successor.record.tags[0]})."
         )
-    elif first_supported(ranked, day, _record_of, lambda e: True):
+    elif first_supported(newer_in_line(rec, line, _record_of), day, _record_of):
         warning += f"; no supported successor is published in {region} (other regions have one)."
     else:
         warning += "; no supported successor is in the catalogue."

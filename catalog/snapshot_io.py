@@ -38,6 +38,7 @@ from smcat.catalog.models import (
     Provenance,
     Snapshot,
 )
+from smcat.catalog.pacing import tick
 from smcat.catalog.shapes import FORMAT, ID_PATTERN, snapshot_problem
 
 __all__ = ["FORMAT", "content_hash", "document_hash", "dumps", "loads", "record_to_dict"]
@@ -290,6 +291,7 @@ def _array_in_pieces(text: str, i: int) -> tuple[list[Any], int]:
     while True:
         value, i = _DECODE(text, i)
         items.append(value)
+        tick()
         i = ws(text, i).end()
         c = text[i : i + 1]
         if c == "]":
@@ -422,6 +424,7 @@ def _summary(
     scopes: set[str] = set()
     repositories: dict[str, str] = {}
     for i, d in enumerate(raw):
+        tick()
         if not d["tags"]:
             continue
         m = d["accounts"]

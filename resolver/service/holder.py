@@ -19,6 +19,7 @@ from typing import Any, TypedDict
 
 from smcat.catalog.errors import SmcatError
 from smcat.catalog.models import Snapshot
+from smcat.catalog.pacing import paced
 from smcat.catalog.resolve import prepare_index
 from smcat.catalog.store import Store, VersionInfo
 
@@ -27,7 +28,7 @@ __all__ = ["CatalogHolder", "PollState"]
 #: The version list changes only when a refresh publishes; re-list it at least this often (s).
 _VERSIONS_EVERY = 60.0
 #: The interpreter's thread switch interval (s) while a new version is prepared (default 0.005).
-_SWAP_SWITCH_INTERVAL = 0.0005
+_SWAP_SWITCH_INTERVAL = 0.0001
 
 
 class PollState(TypedDict):
@@ -171,8 +172,9 @@ def _prepared(store: Store, cid: str) -> Snapshot:
     gc.disable()
     sys.setswitchinterval(min(interval, _SWAP_SWITCH_INTERVAL))
     try:
-        snap = store.load(cid, incremental=True)
-        prepare_index(snap)
+        with paced():  # the event loop keeps its turn (smcat.catalog.pacing)
+            snap = store.load(cid, incremental=True)
+            prepare_index(snap)
         return snap
     finally:
         sys.setswitchinterval(interval)
