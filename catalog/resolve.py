@@ -489,9 +489,9 @@ def _scopes_of(rec: ImageRecord) -> tuple[str, ...]:
 class _Frameworks(Mapping[str, "_Scopes"]):
     """framework -> scope -> ``_Bucket``; each bucket is built on first access (thread-safe).
 
-    A bucket's records are fetched by position (``get``) when it is built: from a loaded
-    snapshot (``LazyImages``) that builds those records only, so the first query after a load
-    pays for its own framework and scope.
+    A bucket's records are fetched by position when it is built: from a loaded snapshot
+    (``LazyImages``) that builds those records only, so the first query after a load pays for
+    its own framework and scope.
     """
 
     def __init__(
@@ -500,16 +500,35 @@ class _Frameworks(Mapping[str, "_Scopes"]):
         get: Callable[[int], ImageRecord],
         registries: Mapping[str, Mapping[str, str]],
     ) -> None:
-        self._raw = raw
-        self._get = get
-        self._registries = registries
-        self._scopes = {fw: _Scopes(self, fw, by_scope) for fw, by_scope in raw.items()}
-        self._entries: dict[int, _Entry] = {}  # one entry per record, whatever names it is filed under
-        self._accounts: dict[int, dict[str, str]] = {}  # records share their account maps: so do entries
-        self.lock = Lock()
+        builder = _Builder(get, registries)  # shared by the scopes; nothing in it points back
+        self._scopes = {fw: _Scopes(builder, by_scope) for fw, by_scope in raw.items()}
 
     def __getitem__(self, fw: str) -> _Scopes:
         return self._scopes[fw]  # KeyError for an unknown framework, as a dict would
+
+    def __contains__(self, fw: object) -> bool:
+        return fw in self._scopes
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._scopes)
+
+    def __len__(self) -> int:
+        return len(self._scopes)
+
+
+class _Builder:
+    """Builds buckets from record positions: one entry per record, whatever names it is filed under."""
+
+    __slots__ = ("_accounts", "_entries", "_get", "_registries", "lock")
+
+    def __init__(
+        self, get: Callable[[int], ImageRecord], registries: Mapping[str, Mapping[str, str]]
+    ) -> None:
+        self._get = get
+        self._registries = registries
+        self._entries: dict[int, _Entry] = {}
+        self._accounts: dict[int, dict[str, str]] = {}  # records share their account maps: so do entries
+        self.lock = Lock()
 
     def build(self, positions: list[int]) -> _Bucket:
         """The bucket of these records (call with ``lock`` held)."""
@@ -527,25 +546,15 @@ class _Frameworks(Mapping[str, "_Scopes"]):
             versions.setdefault(entry.record.version, []).append(entry)
         return _bucket(versions)
 
-    def __contains__(self, fw: object) -> bool:
-        return fw in self._raw
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._raw)
-
-    def __len__(self) -> int:
-        return len(self._raw)
-
 
 class _Scopes(Mapping[str, "_Bucket"]):
     """One framework's scope -> ``_Bucket``: the scopes are known up front, each bucket is built
     on first access."""
 
-    __slots__ = ("_built", "_frameworks", "_raw", "framework")
+    __slots__ = ("_builder", "_built", "_raw")
 
-    def __init__(self, frameworks: _Frameworks, framework: str, raw: dict[str, list[int]]) -> None:
-        self._frameworks = frameworks
-        self.framework = framework
+    def __init__(self, builder: _Builder, raw: dict[str, list[int]]) -> None:
+        self._builder = builder
         self._raw = raw
         self._built: dict[str, _Bucket] = {}
 
@@ -554,11 +563,11 @@ class _Scopes(Mapping[str, "_Bucket"]):
         if built is not None:
             return built
         positions = self._raw[scope]  # KeyError for a scope the framework lacks, as a dict would
-        with self._frameworks.lock:
+        with self._builder.lock:
             built = self._built.get(scope)
             if built is None:
                 with cyclic_gc_paused():  # thousands of records and entries, no cycles
-                    built = self._built[scope] = self._frameworks.build(positions)
+                    built = self._built[scope] = self._builder.build(positions)
         return built
 
     def __contains__(self, scope: object) -> bool:

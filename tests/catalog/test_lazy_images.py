@@ -81,3 +81,18 @@ def test_records_with_aliases_are_filed_once_under_each_name():
     assert summary.aliases == [(0, "djl-lmi", ("lmi", "LMI"), ("inference",))]
     res = resolve("lmi", "0.29.0", "us-east-1", snapshot=snap)
     assert res.alternatives == ()
+
+
+def test_an_index_holds_no_reference_cycle():
+    """A service freezes its catalogue out of the cyclic collector's reach: a cycle in a snapshot
+    or its index would then never be freed, one whole catalogue leaked per swap."""
+    import gc
+
+    from smcat.catalog.resolve import _Index
+
+    gc.collect()
+    snap = loaded()
+    idx = _Index(snap).warm()
+    assert len(idx.frameworks["tensorflow"]["inference"].groups) > 10
+    del idx, snap
+    assert gc.collect() == 0  # everything went by reference counting alone
