@@ -71,3 +71,21 @@ def test_assembled_bytes_are_json_dumps_of_the_answer():
         assert answer_bytes(res) == expect, (fw, version, region, kw)
         checked += 1
     assert checked > 200
+
+
+def test_the_etag_names_the_bytes_of_the_answer():
+    """Two queries answered with the same bytes share a tag; different bytes never do."""
+    from fastapi.testclient import TestClient
+
+    from smcat.service.app import create_app
+    from smcat.service.holder import CatalogHolder
+
+    holder = CatalogHolder(open_store(shipped_dir(), with_shipped=False))
+    with TestClient(create_app(holder=holder)) as client:
+        a = client.get("/image?framework=tensorflow&version=2.0&gpu=true&region=eu-west-1")
+        b = client.get("/image?framework=tensorflow&version=2.0&processor=gpu&region=eu-west-1")
+        c = client.get("/image?framework=tensorflow&version=2.0&gpu=true&region=us-east-1")
+    assert a.status_code == b.status_code == c.status_code == 200
+    assert a.content == b.content and a.headers["etag"] == b.headers["etag"]
+    assert a.content != c.content and a.headers["etag"] != c.headers["etag"]
+    assert a.headers["etag"].startswith(f'"{SNAP.content_hash[:12]}-')

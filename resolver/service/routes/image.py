@@ -1,7 +1,7 @@
 """``GET /image``: the question smcat answers.
 
-The hot path is a dictionary lookup: answers are cached per catalogue version and normalised
-query (parameters sorted), since a catalogue version never changes. Only queries that parse
+The hot path is a dictionary lookup: answers are cached per catalogue version, day (an image
+passes its end of patch on a date) and normalised query (parameters sorted). Only queries that parse
 (known parameters, values within ``smcat.catalog.limits``) are cached, only answers (200) and
 no-match errors (404) are kept, and the cache is bounded by bytes (``SMCAT_ANSWER_CACHE_MB``).
 Parameters are parsed here rather than by FastAPI's validation layer, which would cost more
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
+from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -273,8 +275,13 @@ def _answer(args: dict[str, Any], key: tuple[object, ...], snapshot: Snapshot, s
     except SmcatError as e:
         status, body = error_response(e)
     if isinstance(body, Resolution):
-        etag = '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
-        return status, answer_bytes(body), etag
+        raw = answer_bytes(body)
+        # the representation's own tag: its catalogue version, length and CRC-32 (an answer that
+        # changes within one version, e.g. past its end of patch from one day to the next, or
+        # under another default region, gets another tag; hashing the bytes with sha256 cost more
+        # than serialising them)
+        etag = f'"{snapshot.content_hash[:12]}-{len(raw):x}-{zlib.crc32(raw):08x}"'
+        return status, raw, etag
     raw = json.dumps(body, separators=(",", ":")).encode()
     # a recorded verification changes the answer: it is part of the tag (its age is not)
     seen = {k: v for k, v in (body.get("verification") or {}).items() if k != "age_hours"}
@@ -296,7 +303,7 @@ async def get_image(request: Request) -> Response:
     except SmcatError as e:  # malformed: answered, never cached
         return _error(e)
     cache: ByteLRU[CachedAnswer] = state.image_cache
-    key = (snapshot.id, *sorted(args.items()))
+    key = (snapshot.id, date.today().toordinal(), *sorted(args.items()))  # answers age by the day
     hit = cache.get(key)
     if hit is None:
         hit = _answer(args, key, snapshot, state)
