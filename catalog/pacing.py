@@ -22,7 +22,7 @@ _active = 0  # threads inside paced(): while none is, tick() returns at once
 
 
 @contextlib.contextmanager
-def paced(every: int = 100, pause: float = 0.001) -> Iterator[None]:
+def paced(every: int = 50, pause: float = 0.001) -> Iterator[None]:
     """In the calling thread, ``tick()`` sleeps ``pause`` seconds every ``every`` calls."""
     global _active
     _local.state = [every, every, pause]
