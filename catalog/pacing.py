@@ -4,8 +4,8 @@ A service loads and indexes a new catalogue version in a background thread while
 answers requests. The interpreter's switch interval alone is not enough: every socket call the
 event loop makes releases the lock, and a CPU-bound thread then holds it again until the loop
 asks back, so answers queue behind the load (p99 8x steady at 10x today's catalogue). Inside
-``paced()``, the long loops of loading and indexing (``tick()`` per item) sleep briefly every few
-hundred items, so the loop keeps its turn; outside it, ``tick()`` costs one global lookup.
+``paced()``, the long loops of loading and indexing (``tick()`` per item) sleep 1 ms every 50
+items, so the loop keeps its turn; outside it, ``tick()`` costs one global lookup.
 """
 
 from __future__ import annotations
