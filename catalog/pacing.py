@@ -19,6 +19,7 @@ __all__ = ["paced", "tick"]
 
 _local = threading.local()
 _active = 0  # threads inside paced(): while none is, tick() returns at once
+_active_lock = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -26,11 +27,13 @@ def paced(every: int = 50, pause: float = 0.001) -> Iterator[None]:
     """In the calling thread, ``tick()`` sleeps ``pause`` seconds every ``every`` calls."""
     global _active
     _local.state = [every, every, pause]
-    _active += 1
+    with _active_lock:
+        _active += 1
     try:
         yield
     finally:
-        _active -= 1
+        with _active_lock:
+            _active -= 1
         _local.state = None
 
 
