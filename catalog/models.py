@@ -24,6 +24,7 @@ __all__ = [
     "Provenance",
     "RegistryAccount",
     "Snapshot",
+    "served_scopes",
 ]
 
 #: The ImageRecord fields that hold text or nothing: stored only when set (snapshot_io), checked as
@@ -155,6 +156,24 @@ class ImageRecord:
     def tag(self) -> str | None:
         """The pinned tag (the first known), or None."""
         return self.tags[0] if self.tags else None
+
+    @property
+    def served_scopes(self) -> tuple[str, ...]:
+        """The scopes the image serves: its own, then any more it declares (``extra["image_scopes"]``)."""
+        return served_scopes(self.image_scope, dict(self.extra).get("image_scopes"))
+
+    def accounts_in(self, registries: Mapping[str, Mapping[str, str]]) -> Mapping[str, str]:
+        """region -> account: the record's own, else its registry family's in ``registries``."""
+        return self.accounts or registries.get(self.registry_family or "", {})
+
+
+def served_scopes(image_scope: str, declared: str | None) -> tuple[str, ...]:
+    """``image_scope`` and the scopes a comma-separated ``declared`` adds (one image declared for
+    training and inference serves both), each once, in that order. One reading of a record's
+    ``extra["image_scopes"]`` for the merge, the resolver's index and the snapshot summary."""
+    if not declared:
+        return (image_scope,)
+    return tuple(dict.fromkeys((image_scope, *(x.strip() for x in declared.split(",") if x.strip()))))
 
 
 @dataclass(frozen=True, slots=True)

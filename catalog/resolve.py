@@ -460,13 +460,13 @@ def summarise(images: Sequence[ImageRecord], registries: Mapping[str, Mapping[st
     for i, rec in enumerate(images):
         if not rec.tags:
             continue  # version known, tag not: nothing to pull, never offered
-        accounts = rec.accounts or registries.get(rec.registry_family or "", {})
+        accounts = rec.accounts_in(registries)
         if not accounts:
             continue
         if id(accounts) not in seen_accounts:
             seen_accounts.add(id(accounts))
             regions.update(accounts)
-        served = _scopes_of(rec)
+        served = rec.served_scopes
         by_scope = frameworks.setdefault(rec.framework, {})
         for scope in served:
             by_scope.setdefault(scope, []).append(i)
@@ -475,15 +475,6 @@ def summarise(images: Sequence[ImageRecord], registries: Mapping[str, Mapping[st
         scopes.update(served)
         repositories.setdefault(rec.repository, rec.framework)
     return ImagesSummary(frameworks, aliases, frozenset(regions), frozenset(scopes), repositories)
-
-
-def _scopes_of(rec: ImageRecord) -> tuple[str, ...]:
-    """The scopes an image serves: its own, and any more it declares (``extra["image_scopes"]``)."""
-    scopes: tuple[str, ...] = (rec.image_scope,)
-    for k, v in rec.extra:
-        if k == "image_scopes":  # one image declared for several scopes serves each
-            scopes = tuple(dict.fromkeys((*scopes, *(x.strip() for x in v.split(",") if x.strip()))))
-    return scopes
 
 
 class _Frameworks(Mapping[str, "_Scopes"]):
@@ -538,7 +529,7 @@ class _Builder:
             entry = self._entries.get(i)
             if entry is None:
                 rec = self._get(i)
-                accounts = rec.accounts or self._registries.get(rec.registry_family or "", {})
+                accounts = rec.accounts_in(self._registries)
                 shared = self._accounts.get(id(accounts))
                 if shared is None:
                     shared = self._accounts[id(accounts)] = dict(accounts)

@@ -37,6 +37,7 @@ from smcat.catalog.models import (
     LazyImages,
     Provenance,
     Snapshot,
+    served_scopes,
 )
 from smcat.catalog.pacing import tick
 from smcat.catalog.shapes import FORMAT, ID_PATTERN, snapshot_problem
@@ -439,11 +440,7 @@ def _summary(
         by_scope = frameworks.get(fw)
         if by_scope is None:
             by_scope = frameworks[fw] = {}
-        served: tuple[str, ...] = (d["image_scope"],)
-        extra = d.get("extra")
-        if extra and "image_scopes" in extra:  # as resolve's _scopes_of reads a record's extra
-            more = (x.strip() for x in extra["image_scopes"].split(","))
-            served = tuple(dict.fromkeys((*served, *(x for x in more if x))))
+        served = served_scopes(d["image_scope"], (d.get("extra") or {}).get("image_scopes"))
         for scope in served:
             positions = by_scope.get(scope)
             if positions is None:

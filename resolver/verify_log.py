@@ -189,8 +189,7 @@ def catalog_targets(snapshot: Snapshot, region: str) -> list[tuple[str, str]]:
     for rec in snapshot.images:
         if not rec.tags:
             continue
-        accounts = dict(rec.accounts) or dict(snapshot.registries.get(rec.registry_family or "", {}))
-        account = accounts.get(region)
+        account = rec.accounts_in(snapshot.registries).get(region)
         if account:
             seen.setdefault(
                 f"{account}.dkr.ecr.{region}.{suffix}/{rec.repository}:{rec.tags[0]}", rec.key_str

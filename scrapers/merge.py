@@ -236,15 +236,6 @@ def merge(
     return images, registries, [uniq[k] for k in sorted(uniq)]
 
 
-def _scopes_of(rec: ImageRecord) -> set[str]:
-    """The scopes an image serves: its own, plus any it declares (one image for training and inference)."""
-    scopes = {rec.image_scope}
-    for k, v in rec.extra:
-        if k == "image_scopes":
-            scopes.update(x.strip() for x in v.split(",") if x.strip())
-    return scopes
-
-
 def _sdk_images(
     inp: MergeInput, sdk_sources: Sequence[str], conflicts: list[Conflict]
 ) -> dict[RecordKey, ImageRecord]:
@@ -315,7 +306,7 @@ def _join_sdk_images(
     for key, rec in by_key.items():
         if rec.platform == "ec2":
             continue  # the SDK names SageMaker images only
-        for scope in _scopes_of(rec):
+        for scope in rec.served_scopes:
             index[(rec.repository, rec.version, scope, rec.processor, rec.arch)].append(key)
     for rec in sdk.values():
         cands = index.get((rec.repository, rec.version, rec.image_scope, rec.processor, rec.arch), ())
