@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any, TypedDict
 
 from smcat.catalog.errors import SmcatError
+from smcat.catalog.gc_pause import cyclic_gc_paused
 from smcat.catalog.models import Snapshot
 from smcat.catalog.pacing import paced
 from smcat.catalog.resolve import prepare_index
@@ -116,7 +117,6 @@ class CatalogHolder:
             if cid and cid != self._snapshot.id:
                 moved = True
                 self._snapshot = _prepared(self.store, cid)  # one reference swap, everything built
-                gc.freeze()  # see freeze_catalogue()
             self.status = self.store.status()
             now = self._clock()
             if moved or self._versions_at is None or now - self._versions_at >= _VERSIONS_EVERY:
@@ -168,20 +168,18 @@ def _prepared(store: Store, cid: str) -> Snapshot:
     The snapshot file is parsed piece by piece (``incremental``) so that this thread hands the
     interpreter lock back to the event loop between pieces instead of holding it for the whole
     parse; the cyclic GC is paused meanwhile (a full collection over a catalogue being built
-    would be one long pause), and its objects are frozen after the swap. Meanwhile the
-    interpreter switches threads every 0.5 ms, so a request waits at most that long for this
-    thread to let go.
+    would be one long pause), and what was built is frozen before it resumes (otherwise its next
+    collection, in whichever thread allocates first, the event loop's, would scan all of it).
+    The load is paced (``smcat.catalog.pacing``) and the interpreter switches threads every
+    0.1 ms meanwhile, so the event loop keeps its turn.
     """
-    enabled = gc.isenabled()
     interval = sys.getswitchinterval()
-    gc.disable()
     sys.setswitchinterval(min(interval, _SWAP_SWITCH_INTERVAL))
     try:
-        with paced():  # the event loop keeps its turn (smcat.catalog.pacing)
+        with cyclic_gc_paused(), paced():
             snap = store.load(cid, incremental=True)
             prepare_index(snap)
+            gc.freeze()  # see freeze_catalogue()
         return snap
     finally:
         sys.setswitchinterval(interval)
-        if enabled:
-            gc.enable()
