@@ -77,23 +77,19 @@ def _self(r: ImageRecord) -> ImageRecord:
 
 
 def ranked_successors(
-    record: ImageRecord,
-    candidates: Iterable[T],
-    record_of: Callable[[T], ImageRecord],
-    *,
-    best_first: bool = False,
+    record: ImageRecord, candidates: Iterable[T], record_of: Callable[[T], ImageRecord]
 ) -> list[T]:
     """The candidates that may replace ``record``, best first; whether each is supported is asked later.
 
     A candidate may replace ``record`` when it is of the same line (:func:`line_of`) with a newer
     version; a record whose version cannot be parsed has none. Best first: the newest version,
     then, within a version, the image the resolver would answer (:func:`within_version_key`).
-    Pure and independent of the date, so a caller may keep the list (the resolver does, per image).
-    ``best_first=True`` says ``candidates`` are already in that order (:func:`best_first_order`).
+    A caller holding a line already in that order walks it with :func:`newer_in_line` instead
+    (the EOL report per line, the resolver per bucket).
     """
     line = line_of(record)
     same = [c for c in candidates if line_of(record_of(c)) == line]
-    return list(newer_in_line(record, same if best_first else best_first_order(same, record_of), record_of))
+    return list(newer_in_line(record, best_first_order(same, record_of), record_of))
 
 
 def newer_in_line(
@@ -181,7 +177,7 @@ def eol_report(
         line = line_of(r)
         if line not in ordered:
             ordered[line] = best_first_order(by_line[line], _self)
-        nxt = first_supported(ranked_successors(r, ordered[line], _self, best_first=True), today, _self)
+        nxt = first_supported(newer_in_line(r, ordered[line], _self), today, _self)
         rows.append(
             {
                 "status": "past" if days_left < 0 else "soon",
